@@ -1,0 +1,55 @@
+//! Audit events: who did what to which principal, from where.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::storage::audit::{self as audit_rows, AuditRow};
+use crate::storage::{new_row_id, DbConnection, StoreResult};
+
+/// Who acted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// client_id, username or `system`.
+    pub id: String,
+    /// `service_account`, `user` or `system`.
+    pub kind: String,
+    /// Caller's IP address.
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// Castellan itself (start-up, the CLI).
+    pub fn system() -> Self {
+        Actor {
+            id: "system".into(),
+            kind: "system".into(),
+            ip: None,
+        }
+    }
+}
+
+/// Writes one event; call inside the transaction of the change it records.
+pub fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &str,
+    target_kind: &str,
+    target: &str,
+    details: Value,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    audit_rows::insert(
+        conn,
+        &AuditRow {
+            id: new_row_id(),
+            occurred_at: now.naive_utc(),
+            actor: actor.id.clone(),
+            actor_kind: actor.kind.clone(),
+            action: action.to_string(),
+            target: target.to_string(),
+            target_kind: target_kind.to_string(),
+            ip: actor.ip.clone(),
+            details: details.to_string(),
+        },
+    )
+}

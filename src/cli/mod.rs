@@ -1,0 +1,150 @@
+//! The `castellan` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::audit::{self, Actor};
+use crate::clients::service;
+use crate::config::Settings;
+use crate::keys::{self, KeyPolicy};
+use crate::server::{self, Application};
+use crate::storage::Db;
+
+/// Castellan: an OAuth 2.0 authorization server for machine identities.
+#[derive(Debug, Parser)]
+#[command(name = "castellan", version, about)]
+pub struct Cli {
+    /// A TOML configuration file (the shipped defaults are in config/default.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server.
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create an admin service account and print its credentials once.
+    Bootstrap {
+        /// Its display name.
+        #[arg(long)]
+        name: String,
+        /// Print one JSON object {"client_id", "client_secret"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Signing keys.
+    Keys {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+/// `castellan keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key current; the old one stays published until its tokens expire.
+    Rotate,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let result = match cli.command {
+        Command::Serve => serve(settings),
+        Command::Migrate => migrate(&settings),
+        Command::Bootstrap { name, json } => bootstrap(&settings, &name, json),
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => rotate_keys(&settings),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("castellan: {message}");
+    ExitCode::FAILURE
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn migrate(settings: &Settings) -> Result<(), String> {
+    let db = Db::open(&settings.database_url).map_err(|e| e.to_string())?;
+    let applied = db.migrate().map_err(|e| e.to_string())?;
+    eprintln!("castellan: {} database is up to date ({applied} migrations applied)", db.backend_name());
+    Ok(())
+}
+
+fn bootstrap(settings: &Settings, name: &str, as_json: bool) -> Result<(), String> {
+    let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
+    let master = server::master_key(settings).map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let client = service::admin_service_account(None, name, &settings.admin.audience, now);
+    let created = service::create(
+        &mut conn,
+        &master,
+        client,
+        None,
+        settings.token.max_ttl_seconds,
+        &Actor::system(),
+        now,
+    )
+    .map_err(|e| e.to_string())?;
+    let secret = created.secret.map(|(_, plain)| plain).ok_or("no secret was created")?;
+    if as_json {
+        println!("{}", json!({"client_id": created.client.client_id, "client_secret": secret}));
+    } else {
+        server::announce_bootstrap(&server::Bootstrapped {
+            client_id: created.client.client_id,
+            client_secret: secret,
+        });
+    }
+    Ok(())
+}
+
+fn rotate_keys(settings: &Settings) -> Result<(), String> {
+    keys::provider::install();
+    let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
+    let master = server::master_key(settings).map_err(|e| e.to_string())?;
+    let policy = KeyPolicy::from_settings(settings).map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let kid = keys::rotate(&mut conn, &master, &policy, now).map_err(|e| e.to_string())?;
+    audit::record(&mut conn, &Actor::system(), "key.rotated", "key", &kid, json!({}), now)
+        .map_err(|e| e.to_string())?;
+    eprintln!("castellan: the new signing key is {kid}; running servers pick it up within cache.refresh_seconds");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

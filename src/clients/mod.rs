@@ -1,0 +1,252 @@
+//! Clients: the domain type, the rules every client must keep, secrets, and the in-memory
+//! registry the token endpoint authenticates against.
+
+pub mod registry;
+pub mod service;
+pub mod secrets;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::storage::clients::ClientRow;
+use crate::storage::{join_list, split_list};
+
+pub use registry::{CachedClient, ClientRegistry};
+
+/// The grant types a client may be given. Only client_credentials is served today; the others
+/// are recorded for the human login flow to come.
+pub const GRANT_TYPES: &[&str] = &["client_credentials", "authorization_code", "refresh_token"];
+
+/// Client authentication methods at the token endpoint.
+pub const AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
+
+/// A client as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Client {
+    /// Internal id (UUID).
+    pub id: String,
+    /// The OAuth client_id.
+    pub client_id: String,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// `confidential` or `public`.
+    pub client_type: String,
+    /// Grant types it may use.
+    pub grant_types: Vec<String>,
+    /// Scopes it may ask for.
+    pub scopes: Vec<String>,
+    /// Scopes granted when a request names none.
+    pub default_scopes: Vec<String>,
+    /// Audiences it may ask for.
+    pub audiences: Vec<String>,
+    /// Token lifetime; the server default when null.
+    pub token_ttl_seconds: Option<i64>,
+    /// How it authenticates at the token endpoint.
+    pub token_endpoint_auth_method: String,
+    /// A service account (may use client_credentials).
+    pub is_service_account: bool,
+    /// May use the admin API.
+    pub is_admin_service_account: bool,
+    /// Disabled clients get no tokens.
+    pub active: bool,
+    /// Tokens issued before this instant are refused.
+    pub tokens_revoked_before: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+impl From<&ClientRow> for Client {
+    fn from(r: &ClientRow) -> Self {
+        Client {
+            id: r.id.clone(),
+            client_id: r.client_id.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            client_type: r.client_type.clone(),
+            grant_types: split_list(&r.grant_types),
+            scopes: split_list(&r.scopes),
+            default_scopes: split_list(&r.default_scopes),
+            audiences: split_list(&r.audiences),
+            token_ttl_seconds: r.token_ttl_seconds,
+            token_endpoint_auth_method: r.token_endpoint_auth_method.clone(),
+            is_service_account: r.is_service_account,
+            is_admin_service_account: r.is_admin_service_account,
+            active: r.active,
+            tokens_revoked_before: r.tokens_revoked_before.map(utc),
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+impl Client {
+    /// The row to store.
+    pub fn to_row(&self) -> ClientRow {
+        ClientRow {
+            id: self.id.clone(),
+            client_id: self.client_id.clone(),
+            principal_kind: "client".into(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            client_type: self.client_type.clone(),
+            grant_types: join_list(&self.grant_types),
+            scopes: join_list(&self.scopes),
+            default_scopes: join_list(&self.default_scopes),
+            audiences: join_list(&self.audiences),
+            token_ttl_seconds: self.token_ttl_seconds,
+            token_endpoint_auth_method: self.token_endpoint_auth_method.clone(),
+            is_service_account: self.is_service_account,
+            is_admin_service_account: self.is_admin_service_account,
+            active: self.active,
+            tokens_revoked_before: self.tokens_revoked_before.map(|t| t.naive_utc()),
+            created_at: self.created_at.naive_utc(),
+            updated_at: self.updated_at.naive_utc(),
+        }
+    }
+
+    /// Whether it may use the client_credentials grant at all.
+    pub fn has_grant(&self, grant: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant)
+    }
+
+    /// Checks every rule a client must keep. Returns each broken rule; never repairs anything.
+    pub fn validate(&self, max_ttl_seconds: i64) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        if !valid_identifier(&self.client_id) {
+            problems.push("client_id must be 1 to 128 printable characters without spaces".into());
+        }
+        if self.name.trim().is_empty() || self.name.chars().count() > 200 {
+            problems.push("name must be 1 to 200 characters".into());
+        }
+        if self.client_type != "confidential" && self.client_type != "public" {
+            problems.push("client_type must be confidential or public".into());
+        }
+        for g in &self.grant_types {
+            if !GRANT_TYPES.contains(&g.as_str()) {
+                problems.push(format!("unknown grant type {g:?}"));
+            }
+        }
+        for s in self.scopes.iter().chain(&self.default_scopes) {
+            if !valid_scope_token(s) {
+                problems.push(format!("{s:?} is not a valid scope (RFC 6749 §3.3)"));
+            }
+        }
+        for d in &self.default_scopes {
+            if !self.scopes.contains(d) {
+                problems.push(format!("default scope {d:?} is not among the client's scopes"));
+            }
+        }
+        for a in &self.audiences {
+            if a.is_empty() || a.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                problems.push(format!("{a:?} is not a valid audience"));
+            }
+        }
+        if let Some(ttl) = self.token_ttl_seconds {
+            if ttl <= 0 || ttl > max_ttl_seconds {
+                problems.push(format!("token_ttl_seconds must be between 1 and {max_ttl_seconds}"));
+            }
+        }
+        if !AUTH_METHODS.contains(&self.token_endpoint_auth_method.as_str()) {
+            problems.push(format!(
+                "token_endpoint_auth_method must be one of {}",
+                AUTH_METHODS.join(", ")
+            ));
+        }
+        match (self.client_type.as_str(), self.token_endpoint_auth_method.as_str()) {
+            ("public", m) if m != "none" => {
+                problems.push("a public client authenticates with token_endpoint_auth_method none".into())
+            }
+            ("confidential", "none") => {
+                problems.push("a confidential client needs a token_endpoint_auth_method other than none".into())
+            }
+            _ => {}
+        }
+        if self.is_admin_service_account {
+            // CONTRACT: only a confidential service account with client_credentials may be an
+            // admin service account. Refused, never repaired.
+            if self.client_type != "confidential" {
+                problems.push("is_admin_service_account requires a confidential client".into());
+            }
+            if !self.is_service_account {
+                problems.push("is_admin_service_account requires is_service_account".into());
+            }
+            if !self.has_grant("client_credentials") {
+                problems.push("is_admin_service_account requires the client_credentials grant".into());
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// An identifier (client_id, username): 1 to 128 printable characters, no whitespace.
+pub fn valid_identifier(id: &str) -> bool {
+    !id.is_empty() && id.chars().count() <= 128 && id.chars().all(|c| !c.is_whitespace() && !c.is_control())
+}
+
+/// A scope token: RFC 6749 §3.3 `1*( %x21 / %x23-5B / %x5D-7E )`.
+pub fn valid_scope_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin() -> Client {
+        let now = Utc::now();
+        Client {
+            id: "1".into(),
+            client_id: "ci".into(),
+            name: "CI".into(),
+            description: String::new(),
+            client_type: "confidential".into(),
+            grant_types: vec!["client_credentials".into()],
+            scopes: vec!["admin".into()],
+            default_scopes: vec!["admin".into()],
+            audiences: vec!["urn:castellan:admin".into()],
+            token_ttl_seconds: None,
+            token_endpoint_auth_method: "client_secret_basic".into(),
+            is_service_account: true,
+            is_admin_service_account: true,
+            active: true,
+            tokens_revoked_before: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn an_admin_service_account_must_be_a_confidential_service_account_with_the_grant() {
+        assert!(admin().validate(3600).is_ok());
+        let mut c = admin();
+        c.grant_types.clear();
+        assert!(c.validate(3600).is_err());
+        let mut c = admin();
+        c.is_service_account = false;
+        assert!(c.validate(3600).is_err());
+        let mut c = admin();
+        c.client_type = "public".into();
+        c.token_endpoint_auth_method = "none".into();
+        assert!(c.validate(3600).is_err());
+    }
+
+    #[test]
+    fn scope_tokens_follow_rfc_6749() {
+        assert!(valid_scope_token("account:usage:read"));
+        assert!(!valid_scope_token("a b"));
+        assert!(!valid_scope_token("quote\""));
+        assert!(!valid_scope_token(""));
+    }
+}

@@ -1,0 +1,204 @@
+//! The in-memory client table the token endpoint reads: no database and no slow hash on the
+//! request path. Reloaded whole after every change made here, and on a timer for changes made
+//! by other nodes or the CLI.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use crate::keys::MasterKey;
+use crate::storage::clients::{self as client_rows, ClientRow, SecretRow};
+use crate::storage::{split_list, DbConnection, StoreResult};
+
+/// A live secret's hash.
+#[derive(Debug)]
+pub struct CachedSecret {
+    /// Secret id.
+    pub id: String,
+    /// HMAC-SHA256 of the secret.
+    pub hash: Vec<u8>,
+    /// Not accepted from this instant.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// What the token endpoint needs to know of a client.
+#[derive(Debug)]
+pub struct CachedClient {
+    /// Internal id.
+    pub id: String,
+    /// OAuth client_id.
+    pub client_id: String,
+    /// Confidential (not public).
+    pub confidential: bool,
+    /// Has the client_credentials grant.
+    pub client_credentials: bool,
+    /// Flagged a service account.
+    pub is_service_account: bool,
+    /// Flagged an admin service account.
+    pub is_admin_service_account: bool,
+    /// Enabled.
+    pub active: bool,
+    /// Scopes it may ask for, in configured order.
+    pub scopes: Vec<String>,
+    /// Scopes granted when none are asked for.
+    pub default_scopes: Vec<String>,
+    /// Audiences it may ask for.
+    pub audiences: Vec<String>,
+    /// Its own token lifetime, if set.
+    pub token_ttl_seconds: Option<i64>,
+    /// Tokens issued before this are revoked.
+    pub tokens_revoked_before: Option<DateTime<Utc>>,
+    /// Live secrets.
+    pub secrets: Vec<CachedSecret>,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+impl CachedClient {
+    fn new(row: &ClientRow, secrets: Vec<CachedSecret>) -> Self {
+        let grants = split_list(&row.grant_types);
+        CachedClient {
+            id: row.id.clone(),
+            client_id: row.client_id.clone(),
+            confidential: row.client_type == "confidential",
+            client_credentials: grants.iter().any(|g| g == "client_credentials"),
+            is_service_account: row.is_service_account,
+            is_admin_service_account: row.is_admin_service_account,
+            active: row.active,
+            scopes: split_list(&row.scopes),
+            default_scopes: split_list(&row.default_scopes),
+            audiences: split_list(&row.audiences),
+            token_ttl_seconds: row.token_ttl_seconds,
+            tokens_revoked_before: row.tokens_revoked_before.map(utc),
+            secrets,
+        }
+    }
+}
+
+type ClientMap = HashMap<String, Arc<CachedClient>>;
+
+/// The registry. Cheap reads; a change swaps the whole map.
+pub struct ClientRegistry {
+    clients: RwLock<Arc<ClientMap>>,
+    master: Arc<MasterKey>,
+    /// Secret id → last successful use, waiting to be written off the request path.
+    pending_uses: Mutex<HashMap<String, NaiveDateTime>>,
+    /// Compared against when the client is unknown, so that an unknown client costs the same
+    /// as a wrong secret.
+    dummy_hash: Vec<u8>,
+}
+
+impl ClientRegistry {
+    /// Loads every client and live secret.
+    pub fn load(conn: &mut DbConnection, master: Arc<MasterKey>) -> StoreResult<Self> {
+        let dummy_hash = master.hash_secret(b"castellan: no such client");
+        let registry = ClientRegistry {
+            clients: RwLock::new(Arc::new(HashMap::new())),
+            master,
+            pending_uses: Mutex::new(HashMap::new()),
+            dummy_hash,
+        };
+        registry.reload(conn)?;
+        Ok(registry)
+    }
+
+    /// Re-reads every client and live secret from the store.
+    pub fn reload(&self, conn: &mut DbConnection) -> StoreResult<()> {
+        let (rows, secret_rows) = client_rows::load_all(conn)?;
+        let map = build_map(&rows, secret_rows);
+        let mut guard = match self.clients.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(map);
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Arc<ClientMap> {
+        match self.clients.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// A client by client_id.
+    pub fn get(&self, client_id: &str) -> Option<Arc<CachedClient>> {
+        self.snapshot().get(client_id).cloned()
+    }
+
+    /// Authenticates a client by secret: one HMAC and constant-time compares, the same work
+    /// for an unknown client as for a wrong secret. Inactive clients never authenticate.
+    pub fn authenticate(&self, client_id: &str, secret: &[u8], now: DateTime<Utc>) -> Option<Arc<CachedClient>> {
+        let client = self.get(client_id);
+        let Some(client) = client else {
+            let _ = self.master.verify_secret(secret, &self.dummy_hash);
+            return None;
+        };
+        let mut matched: Option<&CachedSecret> = None;
+        for s in &client.secrets {
+            let live = s.expires_at.is_none_or(|t| t > now);
+            // Every secret is compared, matched or not, so the time taken does not say which.
+            if self.master.verify_secret(secret, &s.hash) && live && matched.is_none() {
+                matched = Some(s);
+            }
+        }
+        if client.secrets.is_empty() {
+            let _ = self.master.verify_secret(secret, &self.dummy_hash);
+        }
+        let matched = matched?;
+        if !client.active {
+            return None;
+        }
+        if let Ok(mut pending) = self.pending_uses.lock() {
+            pending.insert(matched.id.clone(), now.naive_utc());
+        }
+        Some(client)
+    }
+
+    /// Takes the last-used times collected since the previous call.
+    pub fn take_pending_uses(&self) -> Vec<(String, NaiveDateTime)> {
+        match self.pending_uses.lock() {
+            Ok(mut pending) => pending.drain().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Writes the collected last-used times (from a background task, never a request).
+    pub fn flush_uses(&self, conn: &mut DbConnection) -> StoreResult<usize> {
+        let uses = self.take_pending_uses();
+        if !uses.is_empty() {
+            client_rows::record_secret_use(conn, &uses)?;
+        }
+        Ok(uses.len())
+    }
+
+    /// Number of clients held.
+    pub fn len(&self) -> usize {
+        self.snapshot().len()
+    }
+
+    /// Whether no client is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn build_map(rows: &[ClientRow], secret_rows: Vec<SecretRow>) -> ClientMap {
+    let mut by_client: HashMap<String, Vec<CachedSecret>> = HashMap::new();
+    for s in secret_rows {
+        by_client.entry(s.client_pk.clone()).or_default().push(CachedSecret {
+            id: s.id,
+            hash: s.secret_hash,
+            expires_at: s.expires_at.map(utc),
+        });
+    }
+    rows.iter()
+        .map(|row| {
+            let secrets = by_client.remove(&row.id).unwrap_or_default();
+            (row.client_id.clone(), Arc::new(CachedClient::new(row, secrets)))
+        })
+        .collect()
+}

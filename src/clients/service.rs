@@ -1,0 +1,139 @@
+//! Creating clients and secrets: one path for the CLI, start-up and the admin API.
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use serde_json::json;
+
+use super::{secrets, Client};
+use crate::audit::{self, Actor};
+use crate::keys::MasterKey;
+use crate::storage::clients::{self as client_rows, SecretRow};
+use crate::storage::{new_row_id, DbConnection, StoreError};
+
+/// Why a client could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// It breaks a rule (422).
+    #[error("invalid client: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+    /// Its identifier is taken (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The store or crypto failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for CreateError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => CreateError::Conflict(m),
+            StoreError::Constraint(m) => CreateError::Invalid(vec![m]),
+            other => CreateError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A client just created, with its first secret in the clear (shown once).
+#[derive(Debug)]
+pub struct Created {
+    /// The client.
+    pub client: Client,
+    /// The first secret's row and plaintext (confidential clients).
+    pub secret: Option<(SecretRow, String)>,
+}
+
+/// Creates a client (validated first; the store checks the same rules again) and, for a
+/// confidential client, its first secret (`given_secret`, or a generated one). Audited.
+pub fn create(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    client: Client,
+    given_secret: Option<String>,
+    max_ttl_seconds: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Created, CreateError> {
+    client.validate(max_ttl_seconds).map_err(CreateError::Invalid)?;
+    let secret = if client.client_type == "confidential" {
+        let plain = match given_secret {
+            Some(s) => s,
+            None => secrets::generate().map_err(|e| CreateError::Internal(e.to_string()))?,
+        };
+        let row = secrets::new_row(master, &client.id, "initial", &plain, None, now);
+        Some((row, plain))
+    } else {
+        None
+    };
+    conn.transaction(|conn| {
+        client_rows::insert(conn, &client.to_row(), secret.as_ref().map(|(row, _)| row))?;
+        audit::record(
+            conn,
+            actor,
+            "client.created",
+            "client",
+            &client.client_id,
+            json!({"after": client_summary(&client)}),
+            now,
+        )?;
+        if client.is_admin_service_account {
+            audit::record(
+                conn,
+                actor,
+                "client.admin_flag_set",
+                "client",
+                &client.client_id,
+                json!({"is_admin_service_account": {"before": false, "after": true}}),
+                now,
+            )?;
+        }
+        if let Some((row, _)) = &secret {
+            audit::record(
+                conn,
+                actor,
+                "secret.created",
+                "client",
+                &client.client_id,
+                json!({"secret_id": row.id, "name": row.name}),
+                now,
+            )?;
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(Created { client, secret })
+}
+
+/// The audited view of a client (no secrets are part of a client).
+pub fn client_summary(c: &Client) -> serde_json::Value {
+    json!({
+        "client_id": c.client_id, "name": c.name, "client_type": c.client_type,
+        "grant_types": c.grant_types, "scopes": c.scopes, "default_scopes": c.default_scopes,
+        "audiences": c.audiences, "token_ttl_seconds": c.token_ttl_seconds,
+        "token_endpoint_auth_method": c.token_endpoint_auth_method,
+        "is_service_account": c.is_service_account,
+        "is_admin_service_account": c.is_admin_service_account, "active": c.active,
+    })
+}
+
+/// A new admin service account with every admin scope and the admin audience.
+pub fn admin_service_account(client_id: Option<String>, name: &str, admin_audience: &str, now: DateTime<Utc>) -> Client {
+    Client {
+        id: new_row_id(),
+        client_id: client_id.unwrap_or_else(|| format!("castellan-admin-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])),
+        name: name.to_string(),
+        description: "Admin service account created by bootstrap".into(),
+        client_type: "confidential".into(),
+        grant_types: vec!["client_credentials".into()],
+        scopes: crate::admin_scopes().iter().map(|s| s.to_string()).collect(),
+        default_scopes: vec!["admin".into()],
+        audiences: vec![admin_audience.to_string()],
+        token_ttl_seconds: None,
+        token_endpoint_auth_method: "client_secret_basic".into(),
+        is_service_account: true,
+        is_admin_service_account: true,
+        active: true,
+        tokens_revoked_before: None,
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -1,0 +1,217 @@
+//! Configuration: the shipped defaults (`config/default.toml`), then `--config FILE`, then the
+//! environment (`CASTELLAN_*`, and `DATABASE_URL`).
+
+use std::fmt;
+use std::path::Path;
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+/// A secret from configuration; never printed.
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        SecretString(value.into())
+    }
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Everything Castellan can be told.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// address:port to listen on.
+    pub listen: String,
+    /// The issuer URL put in tokens and metadata; `http://` + `listen` when unset.
+    pub issuer: Option<String>,
+    /// SQLite path or `sqlite://` URL, or `postgres://` URL.
+    pub database_url: String,
+    /// Master key (32 bytes, base64url) sealing signing keys and keying secret hashes.
+    pub master_key: Option<SecretString>,
+    /// Where the master key is kept when not configured (created on first start).
+    pub master_key_file: String,
+    /// client_id of the admin service account created when none exists.
+    pub bootstrap_client_id: Option<String>,
+    /// Its secret (at least 32 characters).
+    pub bootstrap_client_secret: Option<SecretString>,
+    /// Access tokens.
+    pub token: TokenSettings,
+    /// Signing keys.
+    pub signing: SigningSettings,
+    /// The admin API.
+    pub admin: AdminSettings,
+    /// In-memory tables.
+    pub cache: CacheSettings,
+}
+
+/// Access-token settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    /// Lifetime when the client sets none, seconds.
+    pub default_ttl_seconds: i64,
+    /// Longest lifetime a client may be given, seconds.
+    pub max_ttl_seconds: i64,
+    /// Clock skew allowed on exp/nbf, seconds.
+    pub leeway_seconds: i64,
+}
+
+/// Signing-key settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningSettings {
+    /// `ES256`, `EdDSA` or `RS256`.
+    pub algorithm: String,
+    /// PKCS#8 RSA private key to import for RS256.
+    pub rsa_private_key_file: Option<String>,
+    /// Scheduled rotation interval, seconds (0: never).
+    pub rotation_interval_seconds: i64,
+}
+
+/// Admin API settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Audience the admin API requires.
+    pub audience: String,
+}
+
+/// Cache settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Reload interval of the in-memory client and key tables, seconds.
+    pub refresh_seconds: u64,
+}
+
+/// Configuration that can't be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Defaults, then the file (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError(format!("{} does not exist", path.display())));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let figment = figment
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            // CASTELLAN_TEST_* belongs to the test suite, not to the server.
+            .merge(
+                Env::prefixed("CASTELLAN_")
+                    .split("__")
+                    .filter(|key| !key.as_str().starts_with("test_")),
+            );
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Defaults only, for tests that build their own configuration.
+    pub fn defaults() -> Result<Self, ConfigError> {
+        Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))
+    }
+
+    /// Refuses settings that can't work; never repairs them silently.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let t = &self.token;
+        if t.default_ttl_seconds <= 0 || t.max_ttl_seconds <= 0 || t.leeway_seconds < 0 {
+            return Err(ConfigError("token lifetimes must be positive".into()));
+        }
+        if t.default_ttl_seconds > t.max_ttl_seconds {
+            return Err(ConfigError(
+                "token.default_ttl_seconds is longer than token.max_ttl_seconds".into(),
+            ));
+        }
+        match self.signing.algorithm.as_str() {
+            "ES256" | "EdDSA" => {}
+            "RS256" if self.signing.rsa_private_key_file.is_some() => {}
+            "RS256" => {
+                return Err(ConfigError(
+                    "signing.algorithm = RS256 needs signing.rsa_private_key_file".into(),
+                ))
+            }
+            other => {
+                return Err(ConfigError(format!(
+                    "signing.algorithm {other:?} is not one of ES256, EdDSA, RS256"
+                )))
+            }
+        }
+        if self.signing.rotation_interval_seconds < 0 {
+            return Err(ConfigError("signing.rotation_interval_seconds is negative".into()));
+        }
+        match (&self.bootstrap_client_id, &self.bootstrap_client_secret) {
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError(
+                    "set both CASTELLAN_BOOTSTRAP_CLIENT_ID and CASTELLAN_BOOTSTRAP_CLIENT_SECRET, or neither"
+                        .into(),
+                ))
+            }
+            (Some(_), Some(secret)) if secret.expose().chars().count() < 32 => {
+                return Err(ConfigError(
+                    "CASTELLAN_BOOTSTRAP_CLIENT_SECRET must be at least 32 characters".into(),
+                ))
+            }
+            _ => {}
+        }
+        if self.admin.audience.trim().is_empty() {
+            return Err(ConfigError("admin.audience is empty".into()));
+        }
+        Ok(())
+    }
+
+    /// The issuer URL, without a trailing slash.
+    pub fn issuer(&self) -> String {
+        let issuer = match &self.issuer {
+            Some(issuer) => issuer.clone(),
+            None => format!("http://{}", self.listen),
+        };
+        issuer.trim_end_matches('/').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_defaults_parse_and_validate() {
+        let s = Settings::defaults().unwrap();
+        s.validate().unwrap();
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.issuer(), "http://127.0.0.1:8080");
+        assert_eq!(s.token.default_ttl_seconds, 300);
+        assert_eq!(s.signing.algorithm, "ES256");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = SecretString::new("hunter2-hunter2");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+    }
+}

@@ -1,0 +1,42 @@
+//! The JWKS (RFC 7517) and server metadata (RFC 8414).
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::server::AppState;
+
+/// `GET /.well-known/jwks.json`: every key that can still verify a live token.
+pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
+    let jwks = state.keys.current().jwks.clone();
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        // Short, so that a rotation reaches HTTP caches quickly; verifiers refetch on an
+        // unknown kid anyway.
+        .insert_header((header::CACHE_CONTROL, "public, max-age=30"))
+        .body(jwks)
+}
+
+/// The metadata document, built once at start-up.
+pub fn metadata(state: &AppState) -> serde_json::Value {
+    let iss = &state.issuer;
+    let alg = crate::keys::signer::alg_name(state.keys.current().signer.alg());
+    json!({
+        "issuer": iss,
+        "token_endpoint": format!("{iss}/oauth2/token"),
+        "jwks_uri": format!("{iss}/.well-known/jwks.json"),
+        "grant_types_supported": ["client_credentials"],
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": crate::admin_scopes(),
+        "access_token_signing_alg_values_supported": [alg],
+        "resource_indicators_supported": true,
+    })
+}
+
+/// `GET /.well-known/oauth-authorization-server` and `/.well-known/openid-configuration`.
+pub async fn get_metadata(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(metadata(&state))
+}

@@ -1,0 +1,25 @@
+//! The OAuth 2.0 endpoints: token, discovery, JWKS.
+
+pub mod claims;
+pub mod client_credentials;
+pub mod discovery;
+pub mod error;
+pub mod request;
+pub mod token;
+
+use actix_web::web;
+
+/// Mounts the OAuth routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/oauth2/token")
+            .route(web::post().to(token::post_token))
+            .default_service(web::to(token::method_not_allowed)),
+    )
+    .route("/.well-known/jwks.json", web::get().to(discovery::get_jwks))
+    .route(
+        "/.well-known/oauth-authorization-server",
+        web::get().to(discovery::get_metadata),
+    )
+    .route("/.well-known/openid-configuration", web::get().to(discovery::get_metadata));
+}

@@ -1,0 +1,47 @@
+//! `POST /oauth2/token`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde_json::json;
+
+use super::client_credentials;
+use super::error::OAuthError;
+use super::request::{client_auth, read_form, Params};
+use crate::server::AppState;
+
+/// Parameters that may be given more than once (RFC 8707 §2; `audience` means the same).
+pub const REPEATABLE: &[&str] = &["resource", "audience"];
+
+/// The token endpoint: form in, JSON out, no database on the way.
+pub async fn post_token(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    match issue(&req, payload, &state).await {
+        Ok(res) => res,
+        Err(err) => err.response(),
+    }
+}
+
+async fn issue(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Result<HttpResponse, OAuthError> {
+    let body = read_form(req, payload).await?;
+    let params = Params::parse(&body, REPEATABLE)?;
+    let auth = client_auth(req, &params)?;
+    let issued = client_credentials::grant(state, auth, &params, Utc::now())?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(json!({
+            "access_token": issued.access_token,
+            "token_type": "Bearer",
+            "expires_in": issued.expires_in,
+            "scope": issued.scope,
+        })))
+}
+
+/// Any method but POST on an OAuth endpoint.
+pub async fn method_not_allowed() -> HttpResponse {
+    OAuthError {
+        status: Some(StatusCode::METHOD_NOT_ALLOWED),
+        ..OAuthError::invalid_request("use POST with an application/x-www-form-urlencoded body")
+    }
+    .response()
+}

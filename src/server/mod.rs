@@ -1,0 +1,180 @@
+//! The application: start-up, the HTTP server, background jobs.
+
+pub mod health;
+mod jobs;
+mod state;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use chrono::Utc;
+
+use crate::audit::Actor;
+use crate::clients::service;
+use crate::clients::ClientRegistry;
+use crate::config::Settings;
+use crate::keys::{self, KeyPolicy, KeyRing, MasterKey};
+use crate::storage::clients as client_rows;
+use crate::storage::Db;
+pub use state::AppState;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
+fn start_err(context: &str) -> impl Fn(String) -> StartError + '_ {
+    move |e| StartError(format!("{context}: {e}"))
+}
+
+/// The master key: configured, or kept in (and on first start created in) the key file.
+pub fn master_key(settings: &Settings) -> Result<MasterKey, StartError> {
+    match &settings.master_key {
+        Some(key) => MasterKey::from_base64(key.expose()).map_err(|e| StartError(e.to_string())),
+        None => {
+            let path = Path::new(&settings.master_key_file);
+            let (key, created) = MasterKey::load_or_create(path).map_err(|e| StartError(e.to_string()))?;
+            if created {
+                log::info!("created the master key in {} (owner-only)", path.display());
+            }
+            Ok(key)
+        }
+    }
+}
+
+/// Credentials of an admin service account created at start-up, to show once.
+pub struct Bootstrapped {
+    /// client_id
+    pub client_id: String,
+    /// client_secret
+    pub client_secret: String,
+}
+
+/// Opens the store, loads keys and clients, creates the first admin service account when none
+/// exists. Blocking: call before the HTTP server runs.
+pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), StartError> {
+    keys::provider::install();
+    let now = Utc::now();
+    let db = Db::connect(&settings.database_url).map_err(|e| start_err("database")(e.to_string()))?;
+    let master = Arc::new(master_key(&settings)?);
+    let policy = KeyPolicy::from_settings(&settings).map_err(|e| StartError(e.to_string()))?;
+    let mut conn = db.conn().map_err(|e| start_err("database")(e.to_string()))?;
+    let ring = KeyRing::load(&mut conn, master.clone(), policy, now).map_err(|e| start_err("signing keys")(e.to_string()))?;
+
+    let mut bootstrapped = None;
+    let has_admin = client_rows::admin_exists(&mut conn).map_err(|e| start_err("database")(e.to_string()))?;
+    if !has_admin {
+        let (id, secret) = match (&settings.bootstrap_client_id, &settings.bootstrap_client_secret) {
+            (Some(id), Some(secret)) => (Some(id.clone()), Some(secret.expose().to_string())),
+            _ => (None, None),
+        };
+        let client = service::admin_service_account(id, "Bootstrap admin", &settings.admin.audience, now);
+        let created = service::create(
+            &mut conn,
+            &master,
+            client,
+            secret.clone(),
+            settings.token.max_ttl_seconds,
+            &Actor::system(),
+            now,
+        )
+        .map_err(|e| start_err("creating the bootstrap admin service account")(e.to_string()))?;
+        if secret.is_none() {
+            if let Some((_, plain)) = created.secret {
+                bootstrapped = Some(Bootstrapped {
+                    client_id: created.client.client_id.clone(),
+                    client_secret: plain,
+                });
+            }
+        } else {
+            log::info!(
+                "created the admin service account {} from CASTELLAN_BOOTSTRAP_CLIENT_ID",
+                created.client.client_id
+            );
+        }
+    }
+    let clients = ClientRegistry::load(&mut conn, master.clone()).map_err(|e| start_err("loading clients")(e.to_string()))?;
+    drop(conn);
+    let state = AppState {
+        issuer: settings.issuer(),
+        settings,
+        db,
+        master,
+        keys: Arc::new(ring),
+        clients: Arc::new(clients),
+    };
+    Ok((state, bootstrapped))
+}
+
+/// Prints generated admin credentials once, on standard error, where a person sees them.
+pub fn announce_bootstrap(b: &Bootstrapped) {
+    let line = "=".repeat(78);
+    eprintln!(
+        "\n{line}\n  Castellan created an admin service account. Its secret is shown ONLY NOW:\n\n    \
+         client_id:     {}\n    client_secret: {}\n\n  Store it safely; it cannot be shown again \
+         (rotate it through the admin API).\n{line}\n",
+        b.client_id, b.client_secret
+    );
+}
+
+/// A running server and what tests need of it.
+pub struct Application {
+    server: Server,
+    port: u16,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Prepares everything and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let listen = settings.listen.clone();
+        let (state, bootstrapped) = actix_web::web::block(move || prepare(settings))
+            .await
+            .map_err(|e| StartError(e.to_string()))??;
+        if let Some(b) = &bootstrapped {
+            announce_bootstrap(b);
+        }
+        let listener = TcpListener::bind(&listen).map_err(|e| StartError(format!("listening on {listen}: {e}")))?;
+        let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
+        let state = web::Data::new(state);
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                // The path only (%U): a query string could carry a secret, and secrets never reach logs.
+                .wrap(middleware::Logger::new("%a \"%U\" %s %Dms").exclude("/healthz"))
+                .configure(crate::oauth::routes)
+                .configure(health::routes)
+        })
+        .listen(listener)
+        .map_err(|e| StartError(e.to_string()))?
+        .shutdown_timeout(10)
+        .run();
+        jobs::spawn(state.clone());
+        log::info!(
+            "castellan listening on {} (port {port}); database: {}; issuer: {}",
+            listen,
+            state.db.backend_name(),
+            state.issuer
+        );
+        Ok(Application { server, port, state })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Shared state (tests read it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until stopped (SIGINT/SIGTERM finish in-flight requests first).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

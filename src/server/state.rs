@@ -1,0 +1,24 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use crate::clients::ClientRegistry;
+use crate::config::Settings;
+use crate::keys::{KeyRing, MasterKey};
+use crate::storage::Db;
+
+/// Application state, in `web::Data`.
+pub struct AppState {
+    /// Configuration.
+    pub settings: Settings,
+    /// Issuer URL (no trailing slash).
+    pub issuer: String,
+    /// The store.
+    pub db: Db,
+    /// Master key (sealing, secret hashes).
+    pub master: Arc<MasterKey>,
+    /// Signing keys in memory.
+    pub keys: Arc<KeyRing>,
+    /// Clients in memory.
+    pub clients: Arc<ClientRegistry>,
+}

@@ -1,0 +1,224 @@
+//! Clients and their secrets.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::principals::{self, PrincipalKind};
+use super::schema::{client_secrets, clients};
+use super::{DbConnection, StoreError, StoreResult};
+
+/// A row of `clients`. List fields are space-separated (see [`super::split_list`]).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = clients)]
+#[diesel(treat_none_as_null = true)]
+pub struct ClientRow {
+    /// Internal row id (UUID).
+    pub id: String,
+    /// The OAuth client_id: the principal identifier.
+    pub client_id: String,
+    /// Always `client`; pins the row to its principal kind.
+    pub principal_kind: String,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// `confidential` or `public`.
+    pub client_type: String,
+    /// Space-separated grant types.
+    pub grant_types: String,
+    /// Space-separated scopes the client may ask for.
+    pub scopes: String,
+    /// Space-separated scopes granted when the request names none.
+    pub default_scopes: String,
+    /// Space-separated audiences the client may ask for.
+    pub audiences: String,
+    /// Token lifetime for this client; the server default when NULL.
+    pub token_ttl_seconds: Option<i64>,
+    /// `client_secret_basic`, `client_secret_post`, `private_key_jwt` or `none`.
+    pub token_endpoint_auth_method: String,
+    /// A service account: may use client_credentials.
+    pub is_service_account: bool,
+    /// May call the admin API with its client_credentials tokens.
+    pub is_admin_service_account: bool,
+    /// Disabled clients get no tokens and their tokens are refused.
+    pub active: bool,
+    /// Tokens issued before this instant are refused (bulk revocation).
+    pub tokens_revoked_before: Option<NaiveDateTime>,
+    /// Creation time (UTC).
+    pub created_at: NaiveDateTime,
+    /// Last change (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+/// A row of `client_secrets`. The secret itself is never stored.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = client_secrets)]
+pub struct SecretRow {
+    /// Secret id (UUID), shown in listings.
+    pub id: String,
+    /// The client's row id.
+    pub client_pk: String,
+    /// A name for people.
+    pub name: String,
+    /// Keyed hash of the secret.
+    pub secret_hash: Vec<u8>,
+    /// How `secret_hash` was made (`hmac-sha256`).
+    pub hash_scheme: String,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// No longer accepted after this instant.
+    pub expires_at: Option<NaiveDateTime>,
+    /// Last successful use (written off the request path).
+    pub last_used_at: Option<NaiveDateTime>,
+    /// Revoked at this instant.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// Inserts a client and claims its identifier, in one transaction.
+pub fn insert(conn: &mut DbConnection, row: &ClientRow, secret: Option<&SecretRow>) -> StoreResult<()> {
+    conn.transaction(|conn| {
+        principals::claim(conn, &row.client_id, PrincipalKind::Client, row.created_at)?;
+        diesel::insert_into(clients::table)
+            .values(row)
+            .execute(conn)
+            .map_err(StoreError::from_diesel)?;
+        if let Some(secret) = secret {
+            insert_secret(conn, secret)?;
+        }
+        Ok(())
+    })
+}
+
+/// Replaces a client's row (the caller merged the partial update).
+pub fn update(conn: &mut DbConnection, row: &ClientRow) -> StoreResult<()> {
+    let n = diesel::update(clients::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map_err(StoreError::from_diesel)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Deletes a client, its secrets and its identifier.
+pub fn delete(conn: &mut DbConnection, id: &str) -> StoreResult<ClientRow> {
+    conn.transaction(|conn| {
+        let row = find(conn, id)?;
+        diesel::delete(client_secrets::table.filter(client_secrets::client_pk.eq(id)))
+            .execute(conn)
+            .map_err(StoreError::from_diesel)?;
+        diesel::delete(clients::table.find(id))
+            .execute(conn)
+            .map_err(StoreError::from_diesel)?;
+        principals::release(conn, &row.client_id)?;
+        Ok(row)
+    })
+}
+
+/// A client by its row id.
+pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<ClientRow> {
+    clients::table
+        .find(id)
+        .select(ClientRow::as_select())
+        .first(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// A client by its OAuth client_id.
+pub fn find_by_client_id(conn: &mut DbConnection, client_id: &str) -> StoreResult<ClientRow> {
+    clients::table
+        .filter(clients::client_id.eq(client_id))
+        .select(ClientRow::as_select())
+        .first(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// A page of clients, oldest first.
+pub fn list(conn: &mut DbConnection, limit: i64, offset: i64) -> StoreResult<Vec<ClientRow>> {
+    clients::table
+        .order((clients::created_at.asc(), clients::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(ClientRow::as_select())
+        .load(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// Every client, and every secret not revoked: what the token endpoint serves from memory.
+pub fn load_all(conn: &mut DbConnection) -> StoreResult<(Vec<ClientRow>, Vec<SecretRow>)> {
+    let clients = clients::table
+        .select(ClientRow::as_select())
+        .load(conn)
+        .map_err(StoreError::from_diesel)?;
+    let secrets = client_secrets::table
+        .filter(client_secrets::revoked_at.is_null())
+        .select(SecretRow::as_select())
+        .load(conn)
+        .map_err(StoreError::from_diesel)?;
+    Ok((clients, secrets))
+}
+
+/// Whether any admin service account exists (for bootstrap).
+pub fn admin_exists(conn: &mut DbConnection) -> StoreResult<bool> {
+    let n: i64 = clients::table
+        .filter(clients::is_admin_service_account.eq(true))
+        .count()
+        .get_result(conn)
+        .map_err(StoreError::from_diesel)?;
+    Ok(n > 0)
+}
+
+/// Adds a secret to a client.
+pub fn insert_secret(conn: &mut DbConnection, secret: &SecretRow) -> StoreResult<()> {
+    diesel::insert_into(client_secrets::table)
+        .values(secret)
+        .execute(conn)
+        .map_err(StoreError::from_diesel)?;
+    Ok(())
+}
+
+/// A client's secrets, revoked ones included, oldest first.
+pub fn list_secrets(conn: &mut DbConnection, client_pk: &str) -> StoreResult<Vec<SecretRow>> {
+    client_secrets::table
+        .filter(client_secrets::client_pk.eq(client_pk))
+        .order(client_secrets::created_at.asc())
+        .select(SecretRow::as_select())
+        .load(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// Marks one secret revoked; `NotFound` when the client has no such live secret.
+pub fn revoke_secret(
+    conn: &mut DbConnection,
+    client_pk: &str,
+    secret_id: &str,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    let n = diesel::update(
+        client_secrets::table
+            .filter(client_secrets::id.eq(secret_id))
+            .filter(client_secrets::client_pk.eq(client_pk))
+            .filter(client_secrets::revoked_at.is_null()),
+    )
+    .set(client_secrets::revoked_at.eq(Some(now)))
+    .execute(conn)
+    .map_err(StoreError::from_diesel)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Records last-used times collected off the request path.
+pub fn record_secret_use(conn: &mut DbConnection, uses: &[(String, NaiveDateTime)]) -> StoreResult<()> {
+    conn.transaction(|conn| {
+        for (id, at) in uses {
+            diesel::update(client_secrets::table.find(id))
+                .set(client_secrets::last_used_at.eq(Some(*at)))
+                .execute(conn)
+                .map_err(StoreError::from_diesel)?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,64 @@
+//! Signing keys, private parts sealed.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::signing_keys;
+use super::{DbConnection, StoreError, StoreResult};
+
+/// A row of `signing_keys`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = signing_keys)]
+pub struct KeyRow {
+    /// Key id, as in the JWS header and the JWKS.
+    pub kid: String,
+    /// `ES256`, `EdDSA` or `RS256`.
+    pub alg: String,
+    /// The public JWK, as published.
+    pub public_jwk: String,
+    /// The PKCS#8 private key sealed with AES-256-GCM under the master key.
+    pub sealed_private: Vec<u8>,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+    /// Signs from this instant on (a next key is published before it signs).
+    pub activates_at: NaiveDateTime,
+    /// Stopped signing at this instant; published until its last token expires.
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+/// Adds a key.
+pub fn insert(conn: &mut DbConnection, row: &KeyRow) -> StoreResult<()> {
+    diesel::insert_into(signing_keys::table)
+        .values(row)
+        .execute(conn)
+        .map_err(StoreError::from_diesel)?;
+    Ok(())
+}
+
+/// Keys that can still verify a live token: not retired, or retired after `retired_after`.
+pub fn list_live(conn: &mut DbConnection, retired_after: NaiveDateTime) -> StoreResult<Vec<KeyRow>> {
+    signing_keys::table
+        .filter(
+            signing_keys::retired_at
+                .is_null()
+                .or(signing_keys::retired_at.gt(retired_after)),
+        )
+        .order(signing_keys::activates_at.asc())
+        .select(KeyRow::as_select())
+        .load(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// Marks every key that signs now as retired, except `keep`.
+pub fn retire_all_but(conn: &mut DbConnection, keep: &str, now: NaiveDateTime) -> StoreResult<()> {
+    diesel::update(
+        signing_keys::table
+            .filter(signing_keys::retired_at.is_null())
+            .filter(signing_keys::kid.ne(keep))
+            .filter(signing_keys::activates_at.le(now)),
+    )
+    .set(signing_keys::retired_at.eq(Some(now)))
+    .execute(conn)
+    .map_err(StoreError::from_diesel)?;
+    Ok(())
+}

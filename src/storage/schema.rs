@@ -1,0 +1,106 @@
+//! The tables, in types both backends share (Text, BigInt, Bool, Binary, Timestamp in UTC).
+//! Kept by hand: `diesel print-schema` differs per backend, this file is their common subset.
+
+diesel::table! {
+    principals (id) {
+        id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        client_id -> Text,
+        principal_kind -> Text,
+        name -> Text,
+        description -> Text,
+        client_type -> Text,
+        grant_types -> Text,
+        scopes -> Text,
+        default_scopes -> Text,
+        audiences -> Text,
+        token_ttl_seconds -> Nullable<BigInt>,
+        token_endpoint_auth_method -> Text,
+        is_service_account -> Bool,
+        is_admin_service_account -> Bool,
+        active -> Bool,
+        tokens_revoked_before -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    client_secrets (id) {
+        id -> Text,
+        client_pk -> Text,
+        name -> Text,
+        secret_hash -> Binary,
+        hash_scheme -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        principal_kind -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        public_jwk -> Text,
+        sealed_private -> Binary,
+        created_at -> Timestamp,
+        activates_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        actor_kind -> Text,
+        action -> Text,
+        target -> Text,
+        target_kind -> Text,
+        ip -> Nullable<Text>,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        client_pk -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(client_secrets -> clients (client_pk));
+diesel::allow_tables_to_appear_in_same_query!(
+    principals,
+    clients,
+    client_secrets,
+    users,
+    signing_keys,
+    audit_events,
+    revoked_tokens,
+);
