@@ -129,16 +129,21 @@ pub struct Application {
 
 impl Application {
     /// Prepares everything and binds the listener (port 0 picks a free port).
-    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+    pub async fn build(mut settings: Settings) -> Result<Self, StartError> {
         let listen = settings.listen.clone();
+        let listener = TcpListener::bind(&listen).map_err(|e| StartError(format!("listening on {listen}: {e}")))?;
+        let local = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
+        let port = local.port();
+        if settings.issuer.is_none() {
+            // With port 0 the real port is known only now.
+            settings.issuer = Some(format!("http://{local}"));
+        }
         let (state, bootstrapped) = actix_web::web::block(move || prepare(settings))
             .await
             .map_err(|e| StartError(e.to_string()))??;
         if let Some(b) = &bootstrapped {
             announce_bootstrap(b);
         }
-        let listener = TcpListener::bind(&listen).map_err(|e| StartError(format!("listening on {listen}: {e}")))?;
-        let port = listener.local_addr().map_err(|e| StartError(e.to_string()))?.port();
         let state = web::Data::new(state);
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -155,8 +160,7 @@ impl Application {
         .run();
         jobs::spawn(state.clone());
         log::info!(
-            "castellan listening on {} (port {port}); database: {}; issuer: {}",
-            listen,
+            "castellan listening on {local} (port {port}); database: {}; issuer: {}",
             state.db.backend_name(),
             state.issuer
         );
@@ -166,6 +170,11 @@ impl Application {
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle that stops the server (gracefully with `stop(true)`).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Shared state (tests read it).

@@ -1,0 +1,145 @@
+//! The binary itself: first start with no configuration, the CLI commands, bootstrap rules.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::{spawn_app, spawn_app_with, verify_with_jwks, Backend, ADMIN_ID};
+use crate::on_both_backends;
+
+on_both_backends!(bootstrap_variables_create_exactly_one_admin, cli_bootstrap_prints_working_credentials);
+
+const BIN: &str = env!("CARGO_BIN_EXE_castellan");
+
+/// Runs `castellan serve` in an empty folder with no configuration but a free port, reads the
+/// credentials block and the port from standard error, and gets a token with them.
+#[actix_web::test]
+async fn first_start_with_no_configuration_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("CASTELLAN_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut id, mut secret, mut port) = (None, None, None);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while port.is_none() && Instant::now() < deadline {
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) else { continue };
+        if let Some(v) = line.trim().strip_prefix("client_id:") {
+            id = Some(v.trim().to_string());
+        }
+        if let Some(v) = line.trim().strip_prefix("client_secret:") {
+            secret = Some(v.trim().to_string());
+        }
+        if let Some(rest) = line.split("(port ").nth(1) {
+            port = rest.split(')').next().map(str::to_string);
+        }
+    }
+    let result = async {
+        let (id, secret, port) = (id.expect("client_id printed"), secret.expect("secret printed"), port.expect("port printed"));
+        assert!(dir.path().join("data/castellan.db").exists());
+        assert!(dir.path().join("data/master.key").exists());
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let res = http
+            .post(format!("{base}/oauth2/token"))
+            .header("Authorization", crate::helpers::basic(&id, &secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
+        let jwks: Value = http.get(format!("{base}/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+        verify_with_jwks(&jwks, &token, &base, "urn:castellan:admin").unwrap();
+    }
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+async fn bootstrap_variables_create_exactly_one_admin(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    app.admin_token().await;
+    // A second start with other bootstrap values: an admin exists, nothing new is created.
+    let settings = {
+        let mut s = app.settings.clone();
+        s.bootstrap_client_id = Some("another-admin".into());
+        s
+    };
+    app.handle.stop(true).await;
+    let again = castellan::server::Application::build(settings).await.unwrap();
+    let state = again.state();
+    assert!(state.clients.get(ADMIN_ID).is_some());
+    assert!(state.clients.get("another-admin").is_none());
+}
+
+async fn cli_bootstrap_prints_working_credentials(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |_| {}).await else { return };
+    let out = Command::new(BIN)
+        .args(["bootstrap", "--name", "ci-admin", "--json"])
+        .env_clear()
+        .env("CASTELLAN_DATABASE_URL", &app.settings.database_url)
+        .env("CASTELLAN_MASTER_KEY_FILE", &app.settings.master_key_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let creds: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (id, secret) = (creds["client_id"].as_str().unwrap(), creds["client_secret"].as_str().unwrap());
+    app.reload().await;
+    let token = app.access_token(id, secret, &[]).await;
+    app.verify(&token, "urn:castellan:admin").await.unwrap();
+    // keys rotate and migrate work against the same database.
+    for args in [&["keys", "rotate"][..], &["migrate"][..]] {
+        let out = Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("CASTELLAN_DATABASE_URL", &app.settings.database_url)
+            .env("CASTELLAN_MASTER_KEY_FILE", &app.settings.master_key_file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    app.reload().await;
+    assert_eq!(app.jwks().await["keys"].as_array().unwrap().len(), 2);
+}
+
+/// Bad configuration stops start-up with a clear message, never a silent repair.
+#[test]
+fn invalid_configuration_fails_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &str); 3] = [
+        ("CASTELLAN_SIGNING__ALGORITHM", "HS256", "signing.algorithm"),
+        ("CASTELLAN_BOOTSTRAP_CLIENT_ID", "only-the-id", "BOOTSTRAP"),
+        ("CASTELLAN_LISTN", "127.0.0.1:1", "listn"),
+    ];
+    for (var, value, expected) in cases {
+        let out = Command::new(BIN)
+            .arg("migrate")
+            .current_dir(dir.path())
+            .env_clear()
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{var}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.to_lowercase().contains(&expected.to_lowercase()), "{var}: {err}");
+    }
+}
