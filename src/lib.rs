@@ -9,6 +9,7 @@ pub mod clients;
 pub mod config;
 pub mod keys;
 pub mod oauth;
+pub mod resource;
 pub mod server;
 pub mod storage;
 
