@@ -8,6 +8,7 @@ pub mod clients;
 pub mod keys;
 mod pool;
 pub mod principals;
+pub mod revoked;
 pub mod schema;
 pub mod users;
 

@@ -1,0 +1,55 @@
+//! Revoked token ids (RFC 7009), kept only until the token would have expired anyway.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::revoked_tokens;
+use super::{DbConnection, StoreError, StoreResult};
+
+/// Records a revoked `jti`; revoking twice is not an error.
+pub fn insert(conn: &mut DbConnection, jti: &str, client_pk: &str, expires_at: NaiveDateTime) -> StoreResult<()> {
+    // No ON CONFLICT: the multi-backend connection lacks it; check, then insert, in one
+    // transaction, and treat a racing duplicate as done.
+    conn.transaction(|conn| {
+        if is_revoked(conn, jti)? {
+            return Ok(());
+        }
+        match diesel::insert_into(revoked_tokens::table)
+            .values((
+                revoked_tokens::jti.eq(jti),
+                revoked_tokens::client_pk.eq(client_pk),
+                revoked_tokens::expires_at.eq(expires_at),
+            ))
+            .execute(conn)
+            .map_err(StoreError::from_diesel)
+        {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// Whether a `jti` was revoked.
+pub fn is_revoked(conn: &mut DbConnection, jti: &str) -> StoreResult<bool> {
+    let n: i64 = revoked_tokens::table
+        .filter(revoked_tokens::jti.eq(jti))
+        .count()
+        .get_result(conn)
+        .map_err(StoreError::from_diesel)?;
+    Ok(n > 0)
+}
+
+/// Drops entries whose tokens have expired (they can't be used anyway); returns how many.
+pub fn purge_expired(conn: &mut DbConnection, now: NaiveDateTime) -> StoreResult<usize> {
+    diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now)))
+        .execute(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// How many entries are held (for tests and metrics).
+pub fn count(conn: &mut DbConnection) -> StoreResult<i64> {
+    revoked_tokens::table
+        .count()
+        .get_result(conn)
+        .map_err(StoreError::from_diesel)
+}
