@@ -3,6 +3,7 @@
 //! Service accounts trade client credentials for short-lived signed JWTs (RFC 9068) that
 //! resource servers verify offline against the published JWKS.
 
+pub mod admin;
 pub mod audit;
 pub mod cli;
 pub mod clients;
@@ -12,6 +13,7 @@ pub mod oauth;
 pub mod resource;
 pub mod server;
 pub mod storage;
+pub mod users;
 
 /// The admin API's scopes: `admin` covers every call, the others one part each.
 pub fn admin_scopes() -> &'static [&'static str] {

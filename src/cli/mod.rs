@@ -84,7 +84,9 @@ fn fail(message: &str) -> ExitCode {
 
 fn serve(settings: Settings) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+        let app = Application::build(settings)
+            .await
+            .map_err(|e| e.to_string())?;
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
 }
@@ -92,7 +94,10 @@ fn serve(settings: Settings) -> Result<(), String> {
 fn migrate(settings: &Settings) -> Result<(), String> {
     let db = Db::open(&settings.database_url).map_err(|e| e.to_string())?;
     let applied = db.migrate().map_err(|e| e.to_string())?;
-    eprintln!("castellan: {} database is up to date ({applied} migrations applied)", db.backend_name());
+    eprintln!(
+        "castellan: {} database is up to date ({applied} migrations applied)",
+        db.backend_name()
+    );
     Ok(())
 }
 
@@ -112,9 +117,15 @@ fn bootstrap(settings: &Settings, name: &str, as_json: bool) -> Result<(), Strin
         now,
     )
     .map_err(|e| e.to_string())?;
-    let secret = created.secret.map(|(_, plain)| plain).ok_or("no secret was created")?;
+    let secret = created
+        .secret
+        .map(|(_, plain)| plain)
+        .ok_or("no secret was created")?;
     if as_json {
-        println!("{}", json!({"client_id": created.client.client_id, "client_secret": secret}));
+        println!(
+            "{}",
+            json!({"client_id": created.client.client_id, "client_secret": secret})
+        );
     } else {
         server::announce_bootstrap(&server::Bootstrapped {
             client_id: created.client.client_id,
@@ -132,8 +143,16 @@ fn rotate_keys(settings: &Settings) -> Result<(), String> {
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = Utc::now();
     let kid = keys::rotate(&mut conn, &master, &policy, now).map_err(|e| e.to_string())?;
-    audit::record(&mut conn, &Actor::system(), "key.rotated", "key", &kid, json!({}), now)
-        .map_err(|e| e.to_string())?;
+    audit::record(
+        &mut conn,
+        &Actor::system(),
+        "key.rotated",
+        "key",
+        &kid,
+        json!({}),
+        now,
+    )
+    .map_err(|e| e.to_string())?;
     eprintln!("castellan: the new signing key is {kid}; running servers pick it up within cache.refresh_seconds");
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! registry the token endpoint authenticates against.
 
 pub mod registry;
-pub mod service;
 pub mod secrets;
+pub mod service;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,10 +18,15 @@ pub use registry::{CachedClient, ClientRegistry};
 pub const GRANT_TYPES: &[&str] = &["client_credentials", "authorization_code", "refresh_token"];
 
 /// Client authentication methods at the token endpoint.
-pub const AUTH_METHODS: &[&str] = &["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
+pub const AUTH_METHODS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    "none",
+];
 
 /// A client as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Client {
     /// Internal id (UUID).
     pub id: String,
@@ -141,7 +146,9 @@ impl Client {
         }
         for d in &self.default_scopes {
             if !self.scopes.contains(d) {
-                problems.push(format!("default scope {d:?} is not among the client's scopes"));
+                problems.push(format!(
+                    "default scope {d:?} is not among the client's scopes"
+                ));
             }
         }
         for a in &self.audiences {
@@ -151,7 +158,9 @@ impl Client {
         }
         if let Some(ttl) = self.token_ttl_seconds {
             if ttl <= 0 || ttl > max_ttl_seconds {
-                problems.push(format!("token_ttl_seconds must be between 1 and {max_ttl_seconds}"));
+                problems.push(format!(
+                    "token_ttl_seconds must be between 1 and {max_ttl_seconds}"
+                ));
             }
         }
         if !AUTH_METHODS.contains(&self.token_endpoint_auth_method.as_str()) {
@@ -160,13 +169,15 @@ impl Client {
                 AUTH_METHODS.join(", ")
             ));
         }
-        match (self.client_type.as_str(), self.token_endpoint_auth_method.as_str()) {
-            ("public", m) if m != "none" => {
-                problems.push("a public client authenticates with token_endpoint_auth_method none".into())
-            }
-            ("confidential", "none") => {
-                problems.push("a confidential client needs a token_endpoint_auth_method other than none".into())
-            }
+        match (
+            self.client_type.as_str(),
+            self.token_endpoint_auth_method.as_str(),
+        ) {
+            ("public", m) if m != "none" => problems
+                .push("a public client authenticates with token_endpoint_auth_method none".into()),
+            ("confidential", "none") => problems.push(
+                "a confidential client needs a token_endpoint_auth_method other than none".into(),
+            ),
             _ => {}
         }
         if self.is_admin_service_account {
@@ -179,7 +190,8 @@ impl Client {
                 problems.push("is_admin_service_account requires is_service_account".into());
             }
             if !self.has_grant("client_credentials") {
-                problems.push("is_admin_service_account requires the client_credentials grant".into());
+                problems
+                    .push("is_admin_service_account requires the client_credentials grant".into());
             }
         }
         if problems.is_empty() {
@@ -192,12 +204,16 @@ impl Client {
 
 /// An identifier (client_id, username): 1 to 128 printable characters, no whitespace.
 pub fn valid_identifier(id: &str) -> bool {
-    !id.is_empty() && id.chars().count() <= 128 && id.chars().all(|c| !c.is_whitespace() && !c.is_control())
+    !id.is_empty()
+        && id.chars().count() <= 128
+        && id.chars().all(|c| !c.is_whitespace() && !c.is_control())
 }
 
 /// A scope token: RFC 6749 §3.3 `1*( %x21 / %x23-5B / %x5D-7E )`.
 pub fn valid_scope_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
 #[cfg(test)]

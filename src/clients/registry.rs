@@ -3,6 +3,7 @@
 //! by other nodes or the CLI.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -89,6 +90,10 @@ pub struct ClientRegistry {
     /// Compared against when the client is unknown, so that an unknown client costs the same
     /// as a wrong secret.
     dummy_hash: Vec<u8>,
+    /// Lookups that found the client (read by the metrics at scrape time).
+    hits: AtomicU64,
+    /// Lookups that did not.
+    misses: AtomicU64,
 }
 
 impl ClientRegistry {
@@ -100,6 +105,8 @@ impl ClientRegistry {
             master,
             pending_uses: Mutex::new(HashMap::new()),
             dummy_hash,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         };
         registry.reload(conn)?;
         Ok(registry)
@@ -126,12 +133,33 @@ impl ClientRegistry {
 
     /// A client by client_id.
     pub fn get(&self, client_id: &str) -> Option<Arc<CachedClient>> {
-        self.snapshot().get(client_id).cloned()
+        let found = self.snapshot().get(client_id).cloned();
+        // Relaxed: a statistic, ordered with nothing.
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Lookups so far: (found, not found).
+    pub fn lookup_counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// Authenticates a client by secret: one HMAC and constant-time compares, the same work
     /// for an unknown client as for a wrong secret. Inactive clients never authenticate.
-    pub fn authenticate(&self, client_id: &str, secret: &[u8], now: DateTime<Utc>) -> Option<Arc<CachedClient>> {
+    pub fn authenticate(
+        &self,
+        client_id: &str,
+        secret: &[u8],
+        now: DateTime<Utc>,
+    ) -> Option<Arc<CachedClient>> {
         let client = self.get(client_id);
         let Some(client) = client else {
             let _ = self.master.verify_secret(secret, &self.dummy_hash);
@@ -189,16 +217,22 @@ impl ClientRegistry {
 fn build_map(rows: &[ClientRow], secret_rows: Vec<SecretRow>) -> ClientMap {
     let mut by_client: HashMap<String, Vec<CachedSecret>> = HashMap::new();
     for s in secret_rows {
-        by_client.entry(s.client_pk.clone()).or_default().push(CachedSecret {
-            id: s.id,
-            hash: s.secret_hash,
-            expires_at: s.expires_at.map(utc),
-        });
+        by_client
+            .entry(s.client_pk.clone())
+            .or_default()
+            .push(CachedSecret {
+                id: s.id,
+                hash: s.secret_hash,
+                expires_at: s.expires_at.map(utc),
+            });
     }
     rows.iter()
         .map(|row| {
             let secrets = by_client.remove(&row.id).unwrap_or_default();
-            (row.client_id.clone(), Arc::new(CachedClient::new(row, secrets)))
+            (
+                row.client_id.clone(),
+                Arc::new(CachedClient::new(row, secrets)),
+            )
         })
         .collect()
 }

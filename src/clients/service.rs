@@ -54,7 +54,9 @@ pub fn create(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Created, CreateError> {
-    client.validate(max_ttl_seconds).map_err(CreateError::Invalid)?;
+    client
+        .validate(max_ttl_seconds)
+        .map_err(CreateError::Invalid)?;
     let secret = if client.client_type == "confidential" {
         let plain = match given_secret {
             Some(s) => s,
@@ -116,15 +118,28 @@ pub fn client_summary(c: &Client) -> serde_json::Value {
 }
 
 /// A new admin service account with every admin scope and the admin audience.
-pub fn admin_service_account(client_id: Option<String>, name: &str, admin_audience: &str, now: DateTime<Utc>) -> Client {
+pub fn admin_service_account(
+    client_id: Option<String>,
+    name: &str,
+    admin_audience: &str,
+    now: DateTime<Utc>,
+) -> Client {
     Client {
         id: new_row_id(),
-        client_id: client_id.unwrap_or_else(|| format!("castellan-admin-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])),
+        client_id: client_id.unwrap_or_else(|| {
+            format!(
+                "castellan-admin-{}",
+                &uuid::Uuid::new_v4().simple().to_string()[..12]
+            )
+        }),
         name: name.to_string(),
         description: "Admin service account created by bootstrap".into(),
         client_type: "confidential".into(),
         grant_types: vec!["client_credentials".into()],
-        scopes: crate::admin_scopes().iter().map(|s| s.to_string()).collect(),
+        scopes: crate::admin_scopes()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         default_scopes: vec!["admin".into()],
         audiences: vec![admin_audience.to_string()],
         token_ttl_seconds: None,

@@ -58,6 +58,8 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// In-memory tables.
     pub cache: CacheSettings,
+    /// Rate limits on the token endpoint.
+    pub rate_limit: RateLimitSettings,
 }
 
 /// Access-token settings.
@@ -100,6 +102,30 @@ pub struct CacheSettings {
     pub refresh_seconds: u64,
 }
 
+/// Rate limits on `POST /oauth2/token`, kept in memory per node (docs/operations.md).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Whether any of the limits below apply.
+    pub enabled: bool,
+    /// Tokens issued per second to one client, sustained (0: unlimited).
+    pub per_client_per_second: u32,
+    /// Tokens one client may get at once above the sustained rate (0: same as the rate).
+    pub per_client_burst: u32,
+    /// Token requests per second from one source address, any outcome (0: unlimited).
+    pub per_address_per_second: u32,
+    /// Requests one address may send at once above the sustained rate (0: same as the rate).
+    pub per_address_burst: u32,
+    /// Failed client authentications one source address may make per minute, over every
+    /// client_id together, before its requests are refused (0: unlimited).
+    pub failures_per_address_per_minute: u32,
+    /// Failed client authentications one source address may make per minute against one
+    /// client_id before its requests for that client_id are refused (0: unlimited).
+    pub failures_per_address_client_per_minute: u32,
+    /// Longest refusal after repeated failures, seconds; refusals double up to it.
+    pub failure_backoff_max_seconds: u64,
+}
+
 /// Configuration that can't be used.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -123,9 +149,7 @@ impl Settings {
                     .split("__")
                     .filter(|key| !key.as_str().starts_with("test_")),
             );
-        let settings: Settings = figment
-            .extract()
-            .map_err(|e| ConfigError(e.to_string()))?;
+        let settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
         settings.validate()?;
         Ok(settings)
     }
@@ -163,7 +187,9 @@ impl Settings {
             }
         }
         if self.signing.rotation_interval_seconds < 0 {
-            return Err(ConfigError("signing.rotation_interval_seconds is negative".into()));
+            return Err(ConfigError(
+                "signing.rotation_interval_seconds is negative".into(),
+            ));
         }
         match (&self.bootstrap_client_id, &self.bootstrap_client_secret) {
             (Some(_), None) | (None, Some(_)) => {
@@ -181,6 +207,11 @@ impl Settings {
         }
         if self.admin.audience.trim().is_empty() {
             return Err(ConfigError("admin.audience is empty".into()));
+        }
+        if self.rate_limit.failure_backoff_max_seconds == 0 {
+            return Err(ConfigError(
+                "rate_limit.failure_backoff_max_seconds must be at least 1".into(),
+            ));
         }
         Ok(())
     }

@@ -63,7 +63,8 @@ impl MasterKey {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
                     if !dir.as_os_str().is_empty() {
-                        fs::create_dir_all(dir).map_err(|e| KeyError::Io(dir.display().to_string(), e))?;
+                        fs::create_dir_all(dir)
+                            .map_err(|e| KeyError::Io(dir.display().to_string(), e))?;
                     }
                 }
                 let mut material = [0u8; 32];
@@ -109,7 +110,8 @@ impl MasterKey {
             return Err(KeyError::Crypto("sealed key too short"));
         }
         let (nonce, rest) = sealed.split_at(NONCE_LEN);
-        let nonce = aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| KeyError::Crypto("nonce"))?;
+        let nonce =
+            aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| KeyError::Crypto("nonce"))?;
         let mut buf = rest.to_vec();
         let plain = self
             .seal

@@ -62,8 +62,14 @@ impl KeyPolicy {
     pub fn from_settings(settings: &Settings) -> Result<Self, KeyError> {
         Ok(KeyPolicy {
             alg: signer::parse_alg(&settings.signing.algorithm)?,
-            rsa_key_file: settings.signing.rsa_private_key_file.as_ref().map(PathBuf::from),
-            retention: Duration::seconds(settings.token.max_ttl_seconds + settings.token.leeway_seconds),
+            rsa_key_file: settings
+                .signing
+                .rsa_private_key_file
+                .as_ref()
+                .map(PathBuf::from),
+            retention: Duration::seconds(
+                settings.token.max_ttl_seconds + settings.token.leeway_seconds,
+            ),
         })
     }
 }
@@ -238,7 +244,8 @@ pub fn rotate(
 fn new_private_key(policy: &KeyPolicy) -> Result<Vec<u8>, KeyError> {
     match (policy.alg, &policy.rsa_key_file) {
         (Algorithm::RS256, Some(path)) => {
-            let bytes = std::fs::read(path).map_err(|e| KeyError::Io(path.display().to_string(), e))?;
+            let bytes =
+                std::fs::read(path).map_err(|e| KeyError::Io(path.display().to_string(), e))?;
             signer::read_rsa_pkcs8(&bytes)
         }
         (alg, _) => signer::generate_pkcs8(alg),
@@ -308,7 +315,11 @@ fn build_set(
     }
 
     let pkcs8 = master.open(&current.kid, &current.sealed_private)?;
-    let signer = Arc::new(Signer::from_pkcs8(&current.kid, signer::parse_alg(&current.alg)?, &pkcs8)?);
+    let signer = Arc::new(Signer::from_pkcs8(
+        &current.kid,
+        signer::parse_alg(&current.alg)?,
+        &pkcs8,
+    )?);
 
     let mut verifiers = HashMap::new();
     let mut jwks = Vec::new();

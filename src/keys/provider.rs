@@ -194,8 +194,16 @@ fn ec_components_from_private_key(
     alg: Algorithm,
 ) -> Result<(EllipticCurve, Vec<u8>, Vec<u8>)> {
     let (ring_alg, curve, len) = match alg {
-        Algorithm::ES256 => (&sig::ECDSA_P256_SHA256_FIXED_SIGNING, EllipticCurve::P256, 32),
-        Algorithm::ES384 => (&sig::ECDSA_P384_SHA384_FIXED_SIGNING, EllipticCurve::P384, 48),
+        Algorithm::ES256 => (
+            &sig::ECDSA_P256_SHA256_FIXED_SIGNING,
+            EllipticCurve::P256,
+            32,
+        ),
+        Algorithm::ES384 => (
+            &sig::ECDSA_P384_SHA384_FIXED_SIGNING,
+            EllipticCurve::P384,
+            48,
+        ),
         _ => return Err(ErrorKind::InvalidEcdsaKey.into()),
     };
     let pair = sig::EcdsaKeyPair::from_pkcs8(ring_alg, der, &SystemRandom::new())

@@ -29,7 +29,10 @@ pub struct Signer {
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("kid", &self.kid).field("alg", &self.alg).finish()
+        f.debug_struct("Signer")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish()
     }
 }
 
@@ -39,7 +42,9 @@ pub fn parse_alg(name: &str) -> Result<Algorithm, KeyError> {
         "ES256" => Ok(Algorithm::ES256),
         "EdDSA" => Ok(Algorithm::EdDSA),
         "RS256" => Ok(Algorithm::RS256),
-        other => Err(KeyError::Config(format!("unsupported signing algorithm {other:?}"))),
+        other => Err(KeyError::Config(format!(
+            "unsupported signing algorithm {other:?}"
+        ))),
     }
 }
 
@@ -66,9 +71,11 @@ pub fn alg_name(alg: Algorithm) -> &'static str {
 pub fn generate_pkcs8(alg: Algorithm) -> Result<Vec<u8>, KeyError> {
     let rng = SystemRandom::new();
     match alg {
-        Algorithm::ES256 => sig::EcdsaKeyPair::generate_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .map(|d| d.as_ref().to_vec())
-            .map_err(|_| KeyError::Crypto("ES256 key generation")),
+        Algorithm::ES256 => {
+            sig::EcdsaKeyPair::generate_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                .map(|d| d.as_ref().to_vec())
+                .map_err(|_| KeyError::Crypto("ES256 key generation"))
+        }
         Algorithm::EdDSA => sig::Ed25519KeyPair::generate_pkcs8(&rng)
             .map(|d| d.as_ref().to_vec())
             .map_err(|_| KeyError::Crypto("Ed25519 key generation")),
@@ -108,7 +115,8 @@ impl Signer {
                     .map_err(|_| KeyError::Crypto("Ed25519 key does not parse"))?,
             ),
             Algorithm::RS256 => Pair::Rs256(
-                sig::RsaKeyPair::from_pkcs8(pkcs8).map_err(|_| KeyError::Crypto("RSA key does not parse"))?,
+                sig::RsaKeyPair::from_pkcs8(pkcs8)
+                    .map_err(|_| KeyError::Crypto("RSA key does not parse"))?,
             ),
             _ => return Err(KeyError::Config("unsupported signing algorithm".into())),
         };
@@ -142,8 +150,10 @@ impl Signer {
                 json!({"kty": "EC", "crv": "P-256", "x": b64(&public[1..33]), "y": b64(&public[33..65]),
                        "kid": self.kid, "alg": "ES256", "use": "sig"})
             }
-            Pair::EdDsa(p) => json!({"kty": "OKP", "crv": "Ed25519", "x": b64(p.public_key().as_ref()),
-                                      "kid": self.kid, "alg": "EdDSA", "use": "sig"}),
+            Pair::EdDsa(p) => {
+                json!({"kty": "OKP", "crv": "Ed25519", "x": b64(p.public_key().as_ref()),
+                                      "kid": self.kid, "alg": "EdDSA", "use": "sig"})
+            }
             Pair::Rs256(p) => {
                 let public = sig::RsaPublicKeyComponents::<Vec<u8>>::from(p.public());
                 json!({"kty": "RSA",
@@ -156,7 +166,8 @@ impl Signer {
 
     /// Signs `claims` as a compact JWS with header `{alg, typ: "at+jwt", kid}`.
     pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String, KeyError> {
-        let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Crypto("claims do not serialize"))?;
+        let payload =
+            serde_json::to_vec(claims).map_err(|_| KeyError::Crypto("claims do not serialize"))?;
         let mut out = String::with_capacity(self.header_prefix.len() + payload.len() * 4 / 3 + 128);
         out.push_str(&self.header_prefix);
         URL_SAFE_NO_PAD.encode_string(&payload, &mut out);
@@ -169,8 +180,13 @@ impl Signer {
             Pair::EdDsa(p) => p.sign(out.as_bytes()).as_ref().to_vec(),
             Pair::Rs256(p) => {
                 let mut sig_buf = vec![0; p.public().modulus_len()];
-                p.sign(&sig::RSA_PKCS1_SHA256, &self.rng, out.as_bytes(), &mut sig_buf)
-                    .map_err(|_| KeyError::Crypto("sign"))?;
+                p.sign(
+                    &sig::RSA_PKCS1_SHA256,
+                    &self.rng,
+                    out.as_bytes(),
+                    &mut sig_buf,
+                )
+                .map_err(|_| KeyError::Crypto("sign"))?;
                 sig_buf
             }
         };

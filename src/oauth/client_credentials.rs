@@ -45,10 +45,17 @@ pub struct Issued {
 }
 
 /// Runs the grant for an already parsed request.
-pub fn grant(state: &AppState, auth: ClientAuth, params: &Params, now: DateTime<Utc>) -> Result<Issued, OAuthError> {
+pub fn grant(
+    state: &AppState,
+    auth: ClientAuth,
+    params: &Params,
+    now: DateTime<Utc>,
+) -> Result<Issued, OAuthError> {
     let basic = auth.is_basic();
     let (client_id, secret) = match auth {
-        ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => (client_id, secret),
+        ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => {
+            (client_id, secret)
+        }
         ClientAuth::None => {
             // RFC 6749 §4.4: the client MUST authenticate.
             return Err(match params.get("grant_type") {
@@ -58,8 +65,14 @@ pub fn grant(state: &AppState, auth: ClientAuth, params: &Params, now: DateTime<
         }
     };
     if let Some(scope) = params.get("scope") {
-        if scope.split(' ').any(|s| !s.is_empty() && !valid_scope_token(s)) {
-            return Err(OAuthError::new(ErrorCode::InvalidScope, "the scope is malformed"));
+        if scope
+            .split(' ')
+            .any(|s| !s.is_empty() && !valid_scope_token(s))
+        {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                "the scope is malformed",
+            ));
         }
     }
     let mut targets: Vec<String> = Vec::new();
@@ -75,7 +88,10 @@ pub fn grant(state: &AppState, auth: ClientAuth, params: &Params, now: DateTime<
     }
     for a in params.all("audience") {
         if a.chars().any(char::is_whitespace) {
-            return Err(OAuthError::new(ErrorCode::InvalidTarget, "an audience may not contain spaces"));
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "an audience may not contain spaces",
+            ));
         }
         targets.push(a.clone());
     }
@@ -123,13 +139,17 @@ fn map_flow_error(mut err: FlowError, basic: bool) -> OAuthError {
             ErrorCode::UnsupportedGrantType,
             "only grant_type=client_credentials is supported",
         ),
-        (_, Some(T::InvalidScope)) => OAuthError::new(ErrorCode::InvalidScope, "the scope is not allowed"),
+        (_, Some(T::InvalidScope)) => {
+            OAuthError::new(ErrorCode::InvalidScope, "the scope is not allowed")
+        }
         (_, Some(T::InvalidClient)) => OAuthError::invalid_client(basic),
         (_, Some(T::UnauthorizedClient)) => OAuthError::new(
             ErrorCode::UnauthorizedClient,
             "the client may not use the client_credentials grant",
         ),
-        (FlowError::Invalid(_), _) => OAuthError::invalid_request("the request is missing grant_type or is malformed"),
+        (FlowError::Invalid(_), _) => {
+            OAuthError::invalid_request("the request is missing grant_type or is malformed")
+        }
         _ => {
             log::error!("client_credentials flow failed inside oxide-auth");
             OAuthError::server_error()
@@ -191,7 +211,10 @@ impl Flow<'_> {
     }
 
     fn client(&self) -> Result<Arc<CachedClient>, RegistrarError> {
-        self.client.borrow().clone().ok_or(RegistrarError::PrimitiveError)
+        self.client
+            .borrow()
+            .clone()
+            .ok_or(RegistrarError::PrimitiveError)
     }
 }
 
@@ -229,19 +252,31 @@ impl Registrar for Flow<'_> {
         })
     }
 
-    fn negotiate(&self, bound: BoundClient, scope: Option<Scope>) -> Result<PreGrant, RegistrarError> {
+    fn negotiate(
+        &self,
+        bound: BoundClient,
+        scope: Option<Scope>,
+    ) -> Result<PreGrant, RegistrarError> {
         let client = self.client()?;
         let granted: Vec<String> = match &scope {
             None => client.default_scopes.clone(),
             Some(requested) => {
-                if let Some(bad) = requested.iter().find(|s| !client.scopes.iter().any(|a| a == s)) {
+                if let Some(bad) = requested
+                    .iter()
+                    .find(|s| !client.scopes.iter().any(|a| a == s))
+                {
                     return Err(self.fail(OAuthError::new(
                         ErrorCode::InvalidScope,
                         format!("the scope {bad:?} is not allowed for this client"),
                     )));
                 }
                 // Keep the client's order, so the granted scope string is stable.
-                client.scopes.iter().filter(|s| requested.iter().any(|r| r == s.as_str())).cloned().collect()
+                client
+                    .scopes
+                    .iter()
+                    .filter(|s| requested.iter().any(|r| r == s.as_str()))
+                    .cloned()
+                    .collect()
             }
         };
         let audiences = if self.targets.is_empty() {
@@ -262,10 +297,12 @@ impl Registrar for Flow<'_> {
             self.targets.clone()
         };
         *self.audiences.borrow_mut() = audiences;
-        let scope: Scope = granted
-            .join(" ")
-            .parse()
-            .map_err(|_| self.fail(OAuthError::new(ErrorCode::InvalidScope, "the scope is malformed")))?;
+        let scope: Scope = granted.join(" ").parse().map_err(|_| {
+            self.fail(OAuthError::new(
+                ErrorCode::InvalidScope,
+                "the scope is malformed",
+            ))
+        })?;
         Ok(PreGrant {
             client_id: bound.client_id.into_owned(),
             redirect_uri: bound.redirect_uri.into_owned(),

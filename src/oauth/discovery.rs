@@ -28,6 +28,12 @@ pub fn metadata(state: &AppState) -> serde_json::Value {
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint": format!("{iss}/oauth2/introspect"),
+        "introspection_endpoint_auth_methods_supported":
+            ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint": format!("{iss}/oauth2/revoke"),
+        "revocation_endpoint_auth_methods_supported":
+            ["client_secret_basic", "client_secret_post"],
         "scopes_supported": crate::admin_scopes(),
         "access_token_signing_alg_values_supported": [alg],
         "resource_indicators_supported": true,

@@ -83,7 +83,10 @@ impl OAuthError {
 
     /// `server_error`; the cause goes to the log, not to the caller.
     pub fn server_error() -> Self {
-        Self::new(ErrorCode::ServerError, "the server could not complete the request")
+        Self::new(
+            ErrorCode::ServerError,
+            "the server could not complete the request",
+        )
     }
 
     /// The HTTP status.
@@ -105,7 +108,10 @@ impl OAuthError {
         res.insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"));
         if self.basic_challenge && self.code == ErrorCode::InvalidClient {
-            res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"castellan\", charset=\"UTF-8\""));
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                "Basic realm=\"castellan\", charset=\"UTF-8\"",
+            ));
         }
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));

@@ -1,10 +1,13 @@
-//! The OAuth 2.0 endpoints: token, discovery, JWKS.
+//! The OAuth 2.0 endpoints: token, introspection, revocation, discovery, JWKS.
 
 pub mod claims;
 pub mod client_credentials;
 pub mod discovery;
 pub mod error;
+pub mod introspect;
+pub mod ratelimit;
 pub mod request;
+pub mod revoke;
 pub mod token;
 
 use actix_web::web;
@@ -16,10 +19,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(token::post_token))
             .default_service(web::to(token::method_not_allowed)),
     )
+    .service(
+        web::resource("/oauth2/introspect")
+            .route(web::post().to(introspect::post_introspect))
+            .default_service(web::to(token::method_not_allowed)),
+    )
+    .service(
+        web::resource("/oauth2/revoke")
+            .route(web::post().to(revoke::post_revoke))
+            .default_service(web::to(token::method_not_allowed)),
+    )
     .route("/.well-known/jwks.json", web::get().to(discovery::get_jwks))
     .route(
         "/.well-known/oauth-authorization-server",
         web::get().to(discovery::get_metadata),
     )
-    .route("/.well-known/openid-configuration", web::get().to(discovery::get_metadata));
+    .route(
+        "/.well-known/openid-configuration",
+        web::get().to(discovery::get_metadata),
+    );
 }

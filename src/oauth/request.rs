@@ -31,14 +31,24 @@ impl Params {
         for (key, value) in form_urlencoded::parse(body) {
             // form_urlencoded decodes lossily: a replacement character means undecodable input.
             if key.contains('\u{FFFD}') || value.contains('\u{FFFD}') {
-                return Err(OAuthError::invalid_request("the request body is not valid form encoding"));
+                return Err(OAuthError::invalid_request(
+                    "the request body is not valid form encoding",
+                ));
             }
             if value.is_empty() {
                 continue;
             }
             if repeatable.contains(&key.as_ref()) {
-                params.multi.entry(key.into_owned()).or_default().push(value.into_owned());
-            } else if params.single.insert(key.to_string(), value.into_owned()).is_some() {
+                params
+                    .multi
+                    .entry(key.into_owned())
+                    .or_default()
+                    .push(value.into_owned());
+            } else if params
+                .single
+                .insert(key.to_string(), value.into_owned())
+                .is_some()
+            {
                 return Err(OAuthError::invalid_request(format!(
                     "the parameter {key} is given more than once"
                 )));
@@ -76,11 +86,14 @@ pub async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<web::
         if let Some((name, value)) = param.split_once('=') {
             let value = value.trim_matches('"');
             if name.trim().eq_ignore_ascii_case("charset") && !value.eq_ignore_ascii_case("utf-8") {
-                return Err(OAuthError::invalid_request("the request body must be UTF-8"));
+                return Err(OAuthError::invalid_request(
+                    "the request body must be UTF-8",
+                ));
             }
         }
     }
-    let too_large = || OAuthError::invalid_request(format!("the request body exceeds {MAX_BODY_BYTES} bytes"));
+    let too_large =
+        || OAuthError::invalid_request(format!("the request body exceeds {MAX_BODY_BYTES} bytes"));
     if let Some(len) = req.headers().get(header::CONTENT_LENGTH) {
         let len: usize = len
             .to_str()
@@ -93,7 +106,9 @@ pub async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<web::
     }
     match payload.to_bytes_limited(MAX_BODY_BYTES).await {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(OAuthError::invalid_request("the request body could not be read")),
+        Ok(Err(_)) => Err(OAuthError::invalid_request(
+            "the request body could not be read",
+        )),
         Err(_) => Err(too_large()),
     }
 }
@@ -155,7 +170,9 @@ pub fn client_auth(req: &HttpRequest, params: &Params) -> Result<ClientAuth, OAu
     let mut headers = req.headers().get_all(header::AUTHORIZATION);
     let authorization = headers.next();
     if headers.next().is_some() {
-        return Err(OAuthError::invalid_request("more than one Authorization header"));
+        return Err(OAuthError::invalid_request(
+            "more than one Authorization header",
+        ));
     }
     let basic = match authorization {
         None => None,
@@ -173,7 +190,8 @@ pub fn client_auth(req: &HttpRequest, params: &Params) -> Result<ClientAuth, OAu
     };
     let body_id = params.get("client_id");
     let body_secret = params.get("client_secret");
-    let assertion = params.get("client_assertion").is_some() || params.get("client_assertion_type").is_some();
+    let assertion =
+        params.get("client_assertion").is_some() || params.get("client_assertion_type").is_some();
     match (basic, body_id, body_secret) {
         (Some(_), _, Some(_)) => Err(OAuthError::invalid_request(
             "the client authenticated with more than one method",
@@ -193,7 +211,9 @@ pub fn client_auth(req: &HttpRequest, params: &Params) -> Result<ClientAuth, OAu
             client_id: client_id.to_string(),
             secret: secret.to_string(),
         }),
-        (None, None, Some(_)) => Err(OAuthError::invalid_request("client_secret without client_id")),
+        (None, None, Some(_)) => Err(OAuthError::invalid_request(
+            "client_secret without client_id",
+        )),
         (None, _, None) => Ok(ClientAuth::None),
     }
 }

@@ -6,26 +6,61 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::client_credentials;
-use super::error::OAuthError;
-use super::request::{client_auth, read_form, Params};
+use super::error::{ErrorCode, OAuthError};
+use super::request::{client_auth, read_form, ClientAuth, Params};
 use crate::server::AppState;
 
 /// Parameters that may be given more than once (RFC 8707 §2; `audience` means the same).
 pub const REPEATABLE: &[&str] = &["resource", "audience"];
 
 /// The token endpoint: form in, JSON out, no database on the way.
-pub async fn post_token(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+pub async fn post_token(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     match issue(&req, payload, &state).await {
         Ok(res) => res,
-        Err(err) => err.response(),
+        Err(err) => {
+            state.metrics.token_refused(err.code);
+            err.response()
+        }
     }
 }
 
-async fn issue(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Result<HttpResponse, OAuthError> {
+async fn issue(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<HttpResponse, OAuthError> {
+    // The TCP peer: a forwarded-for header is the caller's to write.
+    let peer = req.peer_addr().map(|a| a.ip());
+    let limits = &state.rate_limit;
+    limits.check_address(peer)?;
     let body = read_form(req, payload).await?;
     let params = Params::parse(&body, REPEATABLE)?;
     let auth = client_auth(req, &params)?;
-    let issued = client_credentials::grant(state, auth, &params, Utc::now())?;
+    let presented = match &auth {
+        ClientAuth::Basic { client_id, .. } | ClientAuth::Post { client_id, .. } => {
+            Some(client_id.as_str())
+        }
+        _ => None,
+    };
+    // Before the secret is checked, so that a refused guesser learns nothing.
+    let failures = limits.check_failures(peer, presented)?;
+    let issued = match client_credentials::grant(state, auth, &params, Utc::now()) {
+        Ok(issued) => issued,
+        Err(err) => {
+            if err.code == ErrorCode::InvalidClient {
+                limits.record_failure(peer, &failures);
+            }
+            return Err(err);
+        }
+    };
+    limits.record_success(peer, &failures);
+    // Counted only once the client authenticated; the token just signed is dropped unsent.
+    limits.check_client(&issued.client.client_id)?;
+    state.metrics.token_issued(&issued.client.client_id);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

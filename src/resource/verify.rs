@@ -49,10 +49,11 @@ pub struct VerifiedToken {
     pub kid: String,
 }
 
-/// Verifies access tokens for one issuer and one audience.
+/// Verifies access tokens for one issuer and one audience (or, for introspection, any).
 pub struct TokenVerifier {
     issuer: String,
     audience: String,
+    check_audience: bool,
     leeway: u64,
     keys: KeySource,
 }
@@ -93,8 +94,20 @@ impl TokenVerifier {
         TokenVerifier {
             issuer: issuer.into(),
             audience: audience.into(),
+            check_audience: true,
             leeway: leeway_seconds.min(MAX_LEEWAY_SECONDS),
             keys,
+        }
+    }
+
+    /// A verifier for tokens of `issuer` meant for any audience: for the authorization
+    /// server's own introspection and revocation endpoints (RFC 7662, RFC 7009), never for a
+    /// resource server. Every other check is the same as [`TokenVerifier::new`]'s; its
+    /// [`audience`](TokenVerifier::audience) is empty.
+    pub fn any_audience(issuer: impl Into<String>, leeway_seconds: u64, keys: KeySource) -> Self {
+        TokenVerifier {
+            check_audience: false,
+            ..Self::new(issuer, "", leeway_seconds, keys)
         }
     }
 
@@ -103,7 +116,8 @@ impl TokenVerifier {
         &self.issuer
     }
 
-    /// The audience tokens must include.
+    /// The audience tokens must include (empty for an [`any_audience`](Self::any_audience)
+    /// verifier).
     pub fn audience(&self) -> &str {
         &self.audience
     }
@@ -146,9 +160,11 @@ impl TokenVerifier {
         validation.leeway = self.leeway;
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.validate_aud = true;
+        validation.validate_aud = self.check_audience;
         validation.set_issuer(&[self.issuer.as_str()]);
-        validation.set_audience(&[self.audience.as_str()]);
+        if self.check_audience {
+            validation.set_audience(&[self.audience.as_str()]);
+        }
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
 
         let data = decode::<AccessTokenClaims>(token, &key.key, &validation)
@@ -159,12 +175,61 @@ impl TokenVerifier {
         if claims.iss != self.issuer {
             return Err(invalid("the token was issued by another issuer"));
         }
-        if !claims.aud.contains(&self.audience) {
+        if self.check_audience && !claims.aud.contains(&self.audience) {
             return Err(invalid("the token is not meant for this audience"));
         }
         Ok(VerifiedToken {
             claims,
             kid: key.kid.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod any_audience {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use jsonwebtoken::Algorithm;
+
+    use super::{AuthError, KeySource, TokenVerifier};
+    use crate::oauth::claims::Audience;
+    use crate::resource::tests::{service_claims, signer, verify_key, ISS};
+
+    fn verifier(s: &crate::keys::Signer) -> TokenVerifier {
+        let keys = [(s.kid().to_string(), verify_key(s))].into_iter().collect();
+        TokenVerifier::any_audience(ISS, 0, KeySource::Static(keys))
+    }
+
+    #[actix_web::test]
+    async fn any_audience_accepts_every_audience_and_nothing_else_changes() {
+        let s = signer("k1", Algorithm::ES256);
+        let v = verifier(&s);
+        assert_eq!(v.audience(), "");
+        let mut claims = service_claims("svc-1", "read");
+        claims.aud = Audience::Many(vec!["https://api.example".into(), "urn:b".into()]);
+        assert!(v.verify(&s.sign(&claims).unwrap()).await.is_ok());
+
+        let mut foreign = claims.clone();
+        foreign.iss = "https://issuer.example/other".into();
+        assert!(matches!(
+            v.verify(&s.sign(&foreign).unwrap()).await,
+            Err(AuthError::InvalidToken(_))
+        ));
+        let other = signer("k1", Algorithm::ES256);
+        assert!(matches!(
+            v.verify(&other.sign(&claims).unwrap()).await,
+            Err(AuthError::InvalidToken(_))
+        ));
+    }
+
+    #[actix_web::test]
+    async fn any_audience_still_requires_an_aud_claim() {
+        let s = signer("k1", Algorithm::ES256);
+        let mut claims = serde_json::to_value(service_claims("svc-1", "read")).unwrap();
+        claims.as_object_mut().unwrap().remove("aud");
+        assert!(matches!(
+            verifier(&s).verify(&s.sign(&claims).unwrap()).await,
+            Err(AuthError::InvalidToken(_))
+        ));
     }
 }

@@ -1,4 +1,5 @@
-//! Background jobs: write last-used times, pick up changes made elsewhere.
+//! Background jobs: write last-used times, pick up changes made elsewhere, purge revoked
+//! token ids whose tokens have expired.
 
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ pub fn spawn(state: web::Data<AppState>) {
     });
 }
 
-/// One round: flush last-used times, reload clients and keys.
+/// One round: flush last-used times, reload clients and keys, purge expired revocations.
 pub async fn refresh(state: &web::Data<AppState>) {
     let s = state.clone();
     let result = state
@@ -31,6 +32,10 @@ pub async fn refresh(state: &web::Data<AppState>) {
             s.keys
                 .reload(conn, Utc::now())
                 .map_err(|e| crate::storage::StoreError::Pool(e.to_string()))?;
+            // A verifier with leeway still accepts a token up to leeway seconds past its exp
+            // (RFC 7519 §4.1.4 allows "some small leeway"), so its revocation must outlive that.
+            let leeway = chrono::Duration::seconds(s.settings.token.leeway_seconds.max(0));
+            crate::storage::revoked::purge_expired(conn, (Utc::now() - leeway).naive_utc())?;
             Ok(())
         })
         .await;

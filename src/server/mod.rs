@@ -2,6 +2,7 @@
 
 pub mod health;
 mod jobs;
+pub mod metrics;
 mod state;
 
 use std::net::TcpListener;
@@ -36,7 +37,8 @@ pub fn master_key(settings: &Settings) -> Result<MasterKey, StartError> {
         Some(key) => MasterKey::from_base64(key.expose()).map_err(|e| StartError(e.to_string())),
         None => {
             let path = Path::new(&settings.master_key_file);
-            let (key, created) = MasterKey::load_or_create(path).map_err(|e| StartError(e.to_string()))?;
+            let (key, created) =
+                MasterKey::load_or_create(path).map_err(|e| StartError(e.to_string()))?;
             if created {
                 log::info!("created the master key in {} (owner-only)", path.display());
             }
@@ -58,20 +60,29 @@ pub struct Bootstrapped {
 pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), StartError> {
     keys::provider::install();
     let now = Utc::now();
-    let db = Db::connect(&settings.database_url).map_err(|e| start_err("database")(e.to_string()))?;
+    let db =
+        Db::connect(&settings.database_url).map_err(|e| start_err("database")(e.to_string()))?;
     let master = Arc::new(master_key(&settings)?);
     let policy = KeyPolicy::from_settings(&settings).map_err(|e| StartError(e.to_string()))?;
-    let mut conn = db.conn().map_err(|e| start_err("database")(e.to_string()))?;
-    let ring = KeyRing::load(&mut conn, master.clone(), policy, now).map_err(|e| start_err("signing keys")(e.to_string()))?;
+    let mut conn = db
+        .conn()
+        .map_err(|e| start_err("database")(e.to_string()))?;
+    let ring = KeyRing::load(&mut conn, master.clone(), policy, now)
+        .map_err(|e| start_err("signing keys")(e.to_string()))?;
 
     let mut bootstrapped = None;
-    let has_admin = client_rows::admin_exists(&mut conn).map_err(|e| start_err("database")(e.to_string()))?;
+    let has_admin =
+        client_rows::admin_exists(&mut conn).map_err(|e| start_err("database")(e.to_string()))?;
     if !has_admin {
-        let (id, secret) = match (&settings.bootstrap_client_id, &settings.bootstrap_client_secret) {
+        let (id, secret) = match (
+            &settings.bootstrap_client_id,
+            &settings.bootstrap_client_secret,
+        ) {
             (Some(id), Some(secret)) => (Some(id.clone()), Some(secret.expose().to_string())),
             _ => (None, None),
         };
-        let client = service::admin_service_account(id, "Bootstrap admin", &settings.admin.audience, now);
+        let client =
+            service::admin_service_account(id, "Bootstrap admin", &settings.admin.audience, now);
         let created = service::create(
             &mut conn,
             &master,
@@ -96,8 +107,10 @@ pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), S
             );
         }
     }
-    let clients = ClientRegistry::load(&mut conn, master.clone()).map_err(|e| start_err("loading clients")(e.to_string()))?;
+    let clients = ClientRegistry::load(&mut conn, master.clone())
+        .map_err(|e| start_err("loading clients")(e.to_string()))?;
     drop(conn);
+    let rate_limit = settings.rate_limit.clone();
     let state = AppState {
         issuer: settings.issuer(),
         settings,
@@ -105,6 +118,8 @@ pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), S
         master,
         keys: Arc::new(ring),
         clients: Arc::new(clients),
+        metrics: Arc::new(metrics::Metrics::new().map_err(|e| StartError(e.to_string()))?),
+        rate_limit: Arc::new(crate::oauth::ratelimit::RateLimiter::new(&rate_limit)),
     };
     Ok((state, bootstrapped))
 }
@@ -131,8 +146,11 @@ impl Application {
     /// Prepares everything and binds the listener (port 0 picks a free port).
     pub async fn build(mut settings: Settings) -> Result<Self, StartError> {
         let listen = settings.listen.clone();
-        let listener = TcpListener::bind(&listen).map_err(|e| StartError(format!("listening on {listen}: {e}")))?;
-        let local = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
+        let listener = TcpListener::bind(&listen)
+            .map_err(|e| StartError(format!("listening on {listen}: {e}")))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| StartError(e.to_string()))?;
         let port = local.port();
         if settings.issuer.is_none() {
             // With port 0 the real port is known only now.
@@ -146,13 +164,31 @@ impl Application {
         }
         let state = web::Data::new(state);
         let app_state = state.clone();
+        let admin_guard = web::Data::new(crate::admin::guard(
+            &state.issuer,
+            &state.settings.admin.audience,
+            state.settings.token.leeway_seconds.max(0) as u64,
+            state.keys.clone(),
+            state.db.clone(),
+        ));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                // Innermost first: timing, then the request id, then the access log around both,
+                // so that the log line sees the id in the response.
+                .wrap(middleware::from_fn(metrics::track_requests))
+                .wrap(middleware::from_fn(metrics::request_id))
                 // The path only (%U): a query string could carry a secret, and secrets never reach logs.
-                .wrap(middleware::Logger::new("%a \"%U\" %s %Dms").exclude("/healthz"))
+                .wrap(
+                    middleware::Logger::new("%a \"%U\" %s %Dms rid=%{x-request-id}o")
+                        .exclude("/healthz")
+                        .exclude("/metrics"),
+                )
+                .route("/metrics", web::get().to(metrics::get_metrics))
                 .configure(crate::oauth::routes)
                 .configure(health::routes)
+                .app_data(admin_guard.clone())
+                .configure(crate::admin::routes)
         })
         .listen(listener)
         .map_err(|e| StartError(e.to_string()))?
@@ -164,7 +200,11 @@ impl Application {
             state.db.backend_name(),
             state.issuer
         );
-        Ok(Application { server, port, state })
+        Ok(Application {
+            server,
+            port,
+            state,
+        })
     }
 
     /// The port it listens on.

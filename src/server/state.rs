@@ -5,6 +5,8 @@ use std::sync::Arc;
 use crate::clients::ClientRegistry;
 use crate::config::Settings;
 use crate::keys::{KeyRing, MasterKey};
+use crate::oauth::ratelimit::RateLimiter;
+use crate::server::metrics::Metrics;
 use crate::storage::Db;
 
 /// Application state, in `web::Data`.
@@ -21,4 +23,8 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// Clients in memory.
     pub clients: Arc<ClientRegistry>,
+    /// Prometheus metrics of this server (its own registry).
+    pub metrics: Arc<Metrics>,
+    /// The token endpoint's rate limits.
+    pub rate_limit: Arc<RateLimiter>,
 }

@@ -75,7 +75,11 @@ pub struct SecretRow {
 }
 
 /// Inserts a client and claims its identifier, in one transaction.
-pub fn insert(conn: &mut DbConnection, row: &ClientRow, secret: Option<&SecretRow>) -> StoreResult<()> {
+pub fn insert(
+    conn: &mut DbConnection,
+    row: &ClientRow,
+    secret: Option<&SecretRow>,
+) -> StoreResult<()> {
     conn.transaction(|conn| {
         principals::claim(conn, &row.client_id, PrincipalKind::Client, row.created_at)?;
         diesel::insert_into(clients::table)
@@ -211,7 +215,10 @@ pub fn revoke_secret(
 }
 
 /// Records last-used times collected off the request path.
-pub fn record_secret_use(conn: &mut DbConnection, uses: &[(String, NaiveDateTime)]) -> StoreResult<()> {
+pub fn record_secret_use(
+    conn: &mut DbConnection,
+    uses: &[(String, NaiveDateTime)],
+) -> StoreResult<()> {
     conn.transaction(|conn| {
         for (id, at) in uses {
             diesel::update(client_secrets::table.find(id))

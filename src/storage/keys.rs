@@ -36,7 +36,10 @@ pub fn insert(conn: &mut DbConnection, row: &KeyRow) -> StoreResult<()> {
 }
 
 /// Keys that can still verify a live token: not retired, or retired after `retired_after`.
-pub fn list_live(conn: &mut DbConnection, retired_after: NaiveDateTime) -> StoreResult<Vec<KeyRow>> {
+pub fn list_live(
+    conn: &mut DbConnection,
+    retired_after: NaiveDateTime,
+) -> StoreResult<Vec<KeyRow>> {
     signing_keys::table
         .filter(
             signing_keys::retired_at

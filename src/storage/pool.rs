@@ -115,8 +115,9 @@ impl Db {
         if let Backend::Sqlite(path) = &backend {
             if let Some(dir) = std::path::Path::new(path).parent() {
                 if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::Pool(format!("creating {}: {e}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Pool(format!("creating {}: {e}", dir.display()))
+                    })?;
                 }
             }
         }

@@ -74,7 +74,8 @@ impl TestDb {
                     return None;
                 };
                 let name = format!("castellan_t_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&base).expect("connect to CASTELLAN_TEST_POSTGRES_URL");
+                let mut admin =
+                    PgConnection::establish(&base).expect("connect to CASTELLAN_TEST_POSTGRES_URL");
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .expect("create test database");
@@ -93,7 +94,8 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((base, name)) = &self.pg {
             if let Ok(mut admin) = PgConnection::establish(base) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
             }
         }
     }
@@ -126,7 +128,10 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
 
-pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
     let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
     let db = Arc::new(TestDb::new(backend, dir.path())?);
     let mut settings = test_settings(dir.path(), &db);
@@ -135,7 +140,9 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
 }
 
 async fn start(settings: Settings, dir: Arc<tempfile::TempDir>, db: Arc<TestDb>) -> TestApp {
-    let app = Application::build(settings.clone()).await.expect("server starts");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     let handle = app.handle();
@@ -211,7 +218,10 @@ impl TestApp {
 
     /// A service account with the default test shape; returns (client_id, secret).
     pub async fn service_account(&self, client_id: &str) -> (String, String) {
-        let secret = self.create_client(service_account(client_id)).await.expect("secret");
+        let secret = self
+            .create_client(service_account(client_id))
+            .await
+            .expect("secret");
         (client_id.to_string(), secret)
     }
 
@@ -236,7 +246,12 @@ impl TestApp {
     }
 
     /// POST /oauth2/token with client_secret_basic (RFC 6749 §2.3.1 encoding) and a form.
-    pub async fn token_basic(&self, id: &str, secret: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn token_basic(
+        &self,
+        id: &str,
+        secret: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.http
             .post(self.url("/oauth2/token"))
             .header("Authorization", basic(id, secret))
@@ -253,7 +268,10 @@ impl TestApp {
         let res = self.token_basic(id, secret, &form).await;
         assert_eq!(res.status(), 200, "token request failed");
         let body: Value = res.json().await.expect("json");
-        body["access_token"].as_str().expect("access_token").to_string()
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
     }
 
     /// The admin service account's token (scope `admin`).
@@ -280,15 +298,25 @@ impl TestApp {
     }
 }
 
-pub fn verify_with_jwks(jwks: &Value, token: &str, issuer: &str, audience: &str) -> Result<AccessTokenClaims, String> {
+pub fn verify_with_jwks(
+    jwks: &Value,
+    token: &str,
+    issuer: &str,
+    audience: &str,
+) -> Result<AccessTokenClaims, String> {
     let header = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?;
     let kid = header.kid.ok_or("no kid")?;
     let jwk_value = jwks["keys"]
         .as_array()
         .and_then(|keys| keys.iter().find(|k| k["kid"] == kid.as_str()))
         .ok_or("kid not in the JWKS")?;
-    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk_value.clone()).map_err(|e| e.to_string())?;
-    let alg: jsonwebtoken::Algorithm = jwk_value["alg"].as_str().ok_or("no alg")?.parse().map_err(|_| "bad alg")?;
+    let jwk: jsonwebtoken::jwk::Jwk =
+        serde_json::from_value(jwk_value.clone()).map_err(|e| e.to_string())?;
+    let alg: jsonwebtoken::Algorithm = jwk_value["alg"]
+        .as_str()
+        .ok_or("no alg")?
+        .parse()
+        .map_err(|_| "bad alg")?;
     let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
     let mut validation = jsonwebtoken::Validation::new(alg);
     validation.set_issuer(&[issuer]);
@@ -304,7 +332,10 @@ pub fn verify_with_jwks(jwks: &Value, token: &str, issuer: &str, audience: &str)
 pub fn basic(id: &str, secret: &str) -> String {
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let raw = format!("{}:{}", enc(id), enc(secret));
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 /// Decodes a JWT part without verifying (to look at what a test is about to check).

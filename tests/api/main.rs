@@ -1,7 +1,10 @@
 //! Castellan's integration tests: one binary, a real server per test, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin_clients;
+mod admin_support;
 mod helpers;
 mod keys;
+mod lifecycle;
 mod startup;
 mod token;

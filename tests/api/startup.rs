@@ -9,7 +9,10 @@ use serde_json::Value;
 use crate::helpers::{spawn_app, spawn_app_with, verify_with_jwks, Backend, ADMIN_ID};
 use crate::on_both_backends;
 
-on_both_backends!(bootstrap_variables_create_exactly_one_admin, cli_bootstrap_prints_working_credentials);
+on_both_backends!(
+    bootstrap_variables_create_exactly_one_admin,
+    cli_bootstrap_prints_working_credentials
+);
 
 const BIN: &str = env!("CARGO_BIN_EXE_castellan");
 
@@ -40,7 +43,9 @@ async fn first_start_with_no_configuration_works() {
     let (mut id, mut secret, mut port) = (None, None, None);
     let deadline = Instant::now() + Duration::from_secs(30);
     while port.is_none() && Instant::now() < deadline {
-        let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) else { continue };
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) else {
+            continue;
+        };
         if let Some(v) = line.trim().strip_prefix("client_id:") {
             id = Some(v.trim().to_string());
         }
@@ -52,7 +57,11 @@ async fn first_start_with_no_configuration_works() {
         }
     }
     let result = async {
-        let (id, secret, port) = (id.expect("client_id printed"), secret.expect("secret printed"), port.expect("port printed"));
+        let (id, secret, port) = (
+            id.expect("client_id printed"),
+            secret.expect("secret printed"),
+            port.expect("port printed"),
+        );
         assert!(dir.path().join("data/castellan.db").exists());
         assert!(dir.path().join("data/master.key").exists());
         let base = format!("http://127.0.0.1:{port}");
@@ -65,8 +74,18 @@ async fn first_start_with_no_configuration_works() {
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
-        let token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
-        let jwks: Value = http.get(format!("{base}/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+        let token = res.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let jwks: Value = http
+            .get(format!("{base}/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         verify_with_jwks(&jwks, &token, &base, "urn:castellan:admin").unwrap();
     }
     .await;
@@ -76,7 +95,9 @@ async fn first_start_with_no_configuration_works() {
 }
 
 async fn bootstrap_variables_create_exactly_one_admin(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     app.admin_token().await;
     // A second start with other bootstrap values: an admin exists, nothing new is created.
     let settings = {
@@ -85,14 +106,18 @@ async fn bootstrap_variables_create_exactly_one_admin(backend: Backend) {
         s
     };
     app.handle.stop(true).await;
-    let again = castellan::server::Application::build(settings).await.unwrap();
+    let again = castellan::server::Application::build(settings)
+        .await
+        .unwrap();
     let state = again.state();
     assert!(state.clients.get(ADMIN_ID).is_some());
     assert!(state.clients.get("another-admin").is_none());
 }
 
 async fn cli_bootstrap_prints_working_credentials(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |_| {}).await else { return };
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
     let out = Command::new(BIN)
         .args(["bootstrap", "--name", "ci-admin", "--json"])
         .env_clear()
@@ -100,9 +125,16 @@ async fn cli_bootstrap_prints_working_credentials(backend: Backend) {
         .env("CASTELLAN_MASTER_KEY_FILE", &app.settings.master_key_file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let creds: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let (id, secret) = (creds["client_id"].as_str().unwrap(), creds["client_secret"].as_str().unwrap());
+    let (id, secret) = (
+        creds["client_id"].as_str().unwrap(),
+        creds["client_secret"].as_str().unwrap(),
+    );
     app.reload().await;
     let token = app.access_token(id, secret, &[]).await;
     app.verify(&token, "urn:castellan:admin").await.unwrap();
@@ -115,7 +147,11 @@ async fn cli_bootstrap_prints_working_credentials(backend: Backend) {
             .env("CASTELLAN_MASTER_KEY_FILE", &app.settings.master_key_file)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     app.reload().await;
     assert_eq!(app.jwks().await["keys"].as_array().unwrap().len(), 2);
@@ -140,6 +176,9 @@ fn invalid_configuration_fails_loudly() {
             .unwrap();
         assert!(!out.status.success(), "{var}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.to_lowercase().contains(&expected.to_lowercase()), "{var}: {err}");
+        assert!(
+            err.to_lowercase().contains(&expected.to_lowercase()),
+            "{var}: {err}"
+        );
     }
 }

@@ -1,0 +1,339 @@
+//! What an operator watches: Prometheus metrics at `GET /metrics`, and a request id on every
+//! response and every log line written while a request is handled (docs/operations.md).
+//!
+//! Each server has a registry of its own (no process-global one), so several servers in one
+//! process, as in the tests, never share counters.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::Utc;
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
+};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use super::AppState;
+use crate::oauth::error::ErrorCode;
+
+/// The header that carries a request id, in and out.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The token endpoint's route: labelled without asking the router, it is the hot path.
+const TOKEN_PATH: &str = "/oauth2/token";
+
+/// Every refusal code the token endpoint answers with, resolved to a counter at start-up.
+const REFUSAL_CODES: &[ErrorCode] = &[
+    ErrorCode::InvalidRequest,
+    ErrorCode::InvalidClient,
+    ErrorCode::UnauthorizedClient,
+    ErrorCode::UnsupportedGrantType,
+    ErrorCode::InvalidScope,
+    ErrorCode::InvalidTarget,
+    ErrorCode::SlowDown,
+    ErrorCode::ServerError,
+];
+
+/// Latency buckets, seconds: a token takes about 0.1 ms of CPU, an admin call a few ms.
+const DURATION_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// Why the metrics could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("metrics: {0}")]
+pub struct MetricsError(#[from] prometheus::Error);
+
+/// The server's metrics and their registry.
+pub struct Metrics {
+    registry: Registry,
+    tokens_issued: IntCounterVec,
+    refused: IntCounterVec,
+    refused_by_code: Vec<(&'static str, IntCounter)>,
+    http_duration: HistogramVec,
+    key_age: GaugeVec,
+    cache_hits: IntCounter,
+    cache_misses: IntCounter,
+    // Serialises scrapes: each one resets the key gauges and advances the cache counters.
+    scrape: Mutex<()>,
+}
+
+impl Metrics {
+    /// A fresh registry with every series registered.
+    pub fn new() -> Result<Self, MetricsError> {
+        let registry = Registry::new();
+        let tokens_issued = IntCounterVec::new(
+            Opts::new(
+                "castellan_tokens_issued_total",
+                "Access tokens issued by the token endpoint, by client.",
+            ),
+            &["client_id"],
+        )?;
+        let refused = IntCounterVec::new(
+            Opts::new(
+                "castellan_token_requests_refused_total",
+                "Token requests refused, by OAuth error code.",
+            ),
+            &["error"],
+        )?;
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "castellan_http_request_duration_seconds",
+                "Time to answer an HTTP request, by route pattern and status class.",
+            )
+            .buckets(DURATION_BUCKETS.to_vec()),
+            &["endpoint", "status"],
+        )?;
+        let key_age = GaugeVec::new(
+            Opts::new(
+                "castellan_signing_key_age_seconds",
+                "Age of each published signing key, by kid and state.",
+            ),
+            &["kid", "state"],
+        )?;
+        let cache_lookups = IntCounterVec::new(
+            Opts::new(
+                "castellan_client_cache_lookups_total",
+                "Lookups in the in-memory client table, by result.",
+            ),
+            &["result"],
+        )?;
+        registry.register(Box::new(tokens_issued.clone()))?;
+        registry.register(Box::new(refused.clone()))?;
+        registry.register(Box::new(http_duration.clone()))?;
+        registry.register(Box::new(key_age.clone()))?;
+        registry.register(Box::new(cache_lookups.clone()))?;
+        let mut refused_by_code = Vec::with_capacity(REFUSAL_CODES.len());
+        for code in REFUSAL_CODES {
+            let name = code.as_str();
+            refused_by_code.push((name, refused.get_metric_with_label_values(&[name])?));
+        }
+        Ok(Metrics {
+            cache_hits: cache_lookups.get_metric_with_label_values(&["hit"])?,
+            cache_misses: cache_lookups.get_metric_with_label_values(&["miss"])?,
+            registry,
+            tokens_issued,
+            refused,
+            refused_by_code,
+            http_duration,
+            key_age,
+            scrape: Mutex::new(()),
+        })
+    }
+
+    /// Counts a token issued to this client (a hash lookup, no allocation once seen).
+    pub fn token_issued(&self, client_id: &str) {
+        if let Ok(counter) = self
+            .tokens_issued
+            .get_metric_with_label_values(&[client_id])
+        {
+            counter.inc();
+        }
+    }
+
+    /// Counts a refused token request. Labelled by error code only: the presented client_id
+    /// is the caller's to choose, and would let anyone grow the series without bound.
+    pub fn token_refused(&self, code: ErrorCode) {
+        let name = code.as_str();
+        match self.refused_by_code.iter().find(|(n, _)| *n == name) {
+            Some((_, counter)) => counter.inc(),
+            None => {
+                if let Ok(counter) = self.refused.get_metric_with_label_values(&[name]) {
+                    counter.inc();
+                }
+            }
+        }
+    }
+
+    fn observe(&self, endpoint: &str, status: StatusCode, seconds: f64) {
+        if let Ok(h) = self
+            .http_duration
+            .get_metric_with_label_values(&[endpoint, status_class(status)])
+        {
+            h.observe(seconds);
+        }
+    }
+
+    /// The text exposition, after bringing the values read at scrape time up to date.
+    pub fn render(&self, state: &AppState) -> Result<String, MetricsError> {
+        let _guard = match self.scrape.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let now = Utc::now();
+        self.key_age.reset();
+        for info in &state.keys.current().infos {
+            let state_label = serde_json::to_value(info.state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "unknown".to_owned());
+            let age = (now - info.created_at).num_milliseconds() as f64 / 1000.0;
+            self.key_age
+                .get_metric_with_label_values(&[info.kid.as_str(), state_label.as_str()])?
+                .set(age.max(0.0));
+        }
+        // The registry counts in plain atomics; the counters here catch up to them.
+        let (hits, misses) = state.clients.lookup_counts();
+        catch_up(&self.cache_hits, hits);
+        catch_up(&self.cache_misses, misses);
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        String::from_utf8(out)
+            .map_err(|e| MetricsError(prometheus::Error::Msg(format!("not UTF-8: {e}"))))
+    }
+}
+
+fn catch_up(counter: &IntCounter, total: u64) {
+    let seen = counter.get();
+    if total > seen {
+        counter.inc_by(total - seen);
+    }
+}
+
+fn status_class(status: StatusCode) -> &'static str {
+    match status.as_u16() / 100 {
+        1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// `GET /metrics`: Prometheus text format, no authentication (bind or route it internally).
+pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
+    match state.metrics.render(&state) {
+        Ok(body) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, prometheus::TEXT_FORMAT))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        Err(e) => {
+            log::error!("rendering metrics failed: {e}");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// The route pattern a request matched (`/admin/v1/clients/{id}`), never the raw path, or
+/// `other` when none did.
+fn endpoint_label(req: &HttpRequest) -> std::borrow::Cow<'static, str> {
+    if req.path() == TOKEN_PATH {
+        return std::borrow::Cow::Borrowed(TOKEN_PATH);
+    }
+    match req.match_pattern() {
+        Some(pattern) => std::borrow::Cow::Owned(pattern),
+        None => std::borrow::Cow::Borrowed("other"),
+    }
+}
+
+/// Middleware: records every request's duration by route pattern and status class.
+pub async fn track_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let result = next.call(req).await;
+    if let Some(state) = state {
+        let seconds = started.elapsed().as_secs_f64();
+        match &result {
+            Ok(res) => state
+                .metrics
+                .observe(&endpoint_label(res.request()), res.status(), seconds),
+            Err(e) => state
+                .metrics
+                .observe("other", e.as_response_error().status_code(), seconds),
+        }
+    }
+    result
+}
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// Runs `f` with the id of the request being handled on this task, if any.
+pub fn with_request_id<R>(f: impl FnOnce(&str) -> R) -> Option<R> {
+    REQUEST_ID.try_with(|id| f(id)).ok()
+}
+
+/// Whether a caller's request id may be used as given: short, and nothing a log or a header
+/// could misread.
+pub fn is_safe_request_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// A new request id: 96 random bits, base64url (16 characters).
+pub fn new_request_id() -> String {
+    let mut bytes = [0u8; 12];
+    if SystemRandom::new().fill(&mut bytes).is_err() {
+        // No randomness: fall back on the clock; an id need be unique, not secret.
+        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        bytes[..8].copy_from_slice(&nanos.to_le_bytes());
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Middleware: takes the caller's `X-Request-Id` when it is safe or makes one, returns it in
+/// the response, and makes it visible to every log line written while the request is handled.
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_safe_request_id(v))
+        .map(str::to_owned)
+        .unwrap_or_else(new_request_id);
+    let value = HeaderValue::from_str(&id).ok();
+    let mut res = REQUEST_ID.scope(id, next.call(req)).await?;
+    if let Some(value) = value {
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_checked_and_generated_safe() {
+        assert!(is_safe_request_id("abc-DEF_123.x"));
+        assert!(is_safe_request_id(&"a".repeat(64)));
+        assert!(!is_safe_request_id(&"a".repeat(65)));
+        assert!(!is_safe_request_id(""));
+        assert!(!is_safe_request_id("a b"));
+        assert!(!is_safe_request_id("a\nb"));
+        assert!(!is_safe_request_id("<script>"));
+        let id = new_request_id();
+        assert_eq!(id.len(), 16);
+        assert!(is_safe_request_id(&id));
+        assert_ne!(id, new_request_id());
+    }
+
+    #[actix_web::test]
+    async fn the_request_id_is_visible_inside_its_scope_only() {
+        assert_eq!(with_request_id(str::to_owned), None);
+        let seen = REQUEST_ID
+            .scope("rid-1".to_owned(), async { with_request_id(str::to_owned) })
+            .await;
+        assert_eq!(seen.as_deref(), Some("rid-1"));
+    }
+}
