@@ -2,9 +2,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin_clients;
+mod admin_misc;
 mod admin_support;
 mod helpers;
 mod keys;
 mod lifecycle;
+mod operations;
 mod startup;
 mod token;
