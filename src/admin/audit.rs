@@ -68,15 +68,31 @@ pub struct AuditQuery {
 /// `GET /admin/v1/audit-events`
 #[utoipa::path(get, path = "/admin/v1/audit-events", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Page<AuditEvent>)), security(("bearer" = [])))]
-pub async fn list_audit_events(caller: Caller, state: web::Data<AppState>, query: web::Query<AuditQuery>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn list_audit_events(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require("admin:audit:read")?;
     let q = query.into_inner();
-    let (limit, offset) = PageQuery { limit: q.limit, offset: q.offset }.resolve()?;
-    let filter = AuditFilter { actor: q.actor, target: q.target, action: q.action };
+    let (limit, offset) = PageQuery {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .resolve()?;
+    let filter = AuditFilter {
+        actor: q.actor,
+        target: q.target,
+        action: q.action,
+    };
     let rows = state
         .db
         .run(move |conn| audit_rows::list(conn, &filter, limit, offset))
         .await
         .map_err(ApiError::from)?;
-    Ok(HttpResponse::Ok().json(Page::new(rows.into_iter().map(AuditEvent::from).collect(), limit, offset)))
+    Ok(HttpResponse::Ok().json(Page::new(
+        rows.into_iter().map(AuditEvent::from).collect(),
+        limit,
+        offset,
+    )))
 }

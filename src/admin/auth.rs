@@ -35,13 +35,15 @@ impl Caller {
 
     /// Whether the caller is itself an admin service account.
     pub fn is_admin_service_account(&self) -> bool {
-        self.client.as_ref().is_some_and(|c| c.is_admin_service_account)
+        self.client
+            .as_ref()
+            .is_some_and(|c| c.is_admin_service_account)
     }
 }
 
 /// The verdict of the live check.
 enum Live {
-    Allowed(Option<ClientRow>),
+    Allowed(Option<Box<ClientRow>>),
     Refused(AuthError),
     NotAdmin,
 }
@@ -51,35 +53,56 @@ enum Live {
 /// revoked, one by one or in bulk. Read from the store on every call, not from a cache.
 fn live_check(conn: &mut DbConnection, p: &Principal) -> Result<Live, StoreError> {
     if revoked::is_revoked(conn, &p.jti)? {
-        return Ok(Live::Refused(AuthError::InvalidToken("the token was revoked".into())));
+        return Ok(Live::Refused(AuthError::InvalidToken(
+            "the token was revoked".into(),
+        )));
     }
     match p.kind {
         PrincipalKind::ServiceAccount => {
             let client = match client_rows::find_by_client_id(conn, &p.subject) {
                 Ok(c) => c,
                 Err(StoreError::NotFound) => {
-                    return Ok(Live::Refused(AuthError::InvalidToken("the client no longer exists".into())))
+                    return Ok(Live::Refused(AuthError::InvalidToken(
+                        "the client no longer exists".into(),
+                    )))
                 }
                 Err(e) => return Err(e),
             };
             if !client.active {
-                return Ok(Live::Refused(AuthError::InvalidToken("the client is disabled".into())));
+                return Ok(Live::Refused(AuthError::InvalidToken(
+                    "the client is disabled".into(),
+                )));
             }
             let revoked_before = client
                 .tokens_revoked_before
                 .map(|t| DateTime::<Utc>::from_naive_utc_and_offset(t, Utc).timestamp());
             if revoked_before.is_some_and(|t| p.issued_at <= t) {
-                return Ok(Live::Refused(AuthError::InvalidToken("the token was revoked".into())));
+                return Ok(Live::Refused(AuthError::InvalidToken(
+                    "the token was revoked".into(),
+                )));
+            }
+            // A token older than its client was issued to an earlier client with the same
+            // client_id (deleted, then the id reused): it speaks for someone else.
+            let created =
+                DateTime::<Utc>::from_naive_utc_and_offset(client.created_at, Utc).timestamp();
+            if p.issued_at < created {
+                return Ok(Live::Refused(AuthError::InvalidToken(
+                    "the token predates its client".into(),
+                )));
             }
             if client.client_type != "confidential" || !client.is_admin_service_account {
                 return Ok(Live::NotAdmin);
             }
-            Ok(Live::Allowed(Some(client)))
+            Ok(Live::Allowed(Some(Box::new(client))))
         }
         PrincipalKind::User => match user_rows::find_by_username(conn, &p.subject) {
             Ok(user) if user.active => Ok(Live::Allowed(None)),
-            Ok(_) => Ok(Live::Refused(AuthError::InvalidToken("the user is disabled".into()))),
-            Err(StoreError::NotFound) => Ok(Live::Refused(AuthError::InvalidToken("the user no longer exists".into()))),
+            Ok(_) => Ok(Live::Refused(AuthError::InvalidToken(
+                "the user is disabled".into(),
+            ))),
+            Err(StoreError::NotFound) => Ok(Live::Refused(AuthError::InvalidToken(
+                "the user no longer exists".into(),
+            ))),
             Err(e) => Err(e),
         },
     }
@@ -104,10 +127,13 @@ impl FromRequest for Caller {
                 .await
                 .map_err(ApiError::internal)?;
             let client = match live {
-                Live::Allowed(client) => client,
+                Live::Allowed(client) => client.map(|c| *c),
                 Live::Refused(err) => return Err(err.into()),
                 Live::NotAdmin => {
-                    return Err(ApiError::forbidden("this service account is not an admin service account").into())
+                    return Err(ApiError::forbidden(
+                        "this service account is not an admin service account",
+                    )
+                    .into())
                 }
             };
             let actor = Actor {

@@ -114,15 +114,26 @@ pub struct RevokeTokensResponse {
 
 /// CONTRACT: no principal grants what it does not hold. Castellan's own privileges (the admin
 /// scopes and the admin flag) can be given only by a caller who holds them.
-fn check_grantable(caller: &Caller, after: &Client, before: Option<&Client>) -> Result<(), ApiError> {
+fn check_grantable(
+    caller: &Caller,
+    after: &Client,
+    before: Option<&Client>,
+) -> Result<(), ApiError> {
     let admin_scopes = crate::admin_scopes();
-    for scope in after.scopes.iter().filter(|s| admin_scopes.contains(&s.as_str())) {
+    for scope in after
+        .scopes
+        .iter()
+        .filter(|s| admin_scopes.contains(&s.as_str()))
+    {
         let already = before.is_some_and(|b| b.scopes.contains(scope));
         if !already && !caller.holds(scope) {
-            return Err(ApiError::forbidden(format!("you cannot grant the scope {scope:?}: you do not hold it")));
+            return Err(ApiError::forbidden(format!(
+                "you cannot grant the scope {scope:?}: you do not hold it"
+            )));
         }
     }
-    let newly_admin = after.is_admin_service_account && !before.is_some_and(|b| b.is_admin_service_account);
+    let newly_admin =
+        after.is_admin_service_account && !before.is_some_and(|b| b.is_admin_service_account);
     if newly_admin && !caller.is_admin_service_account() {
         return Err(ApiError::forbidden(
             "only an admin service account can make another admin service account",
@@ -140,10 +151,18 @@ async fn reload_clients(state: &web::Data<AppState>) -> Result<(), ApiError> {
 /// `GET /admin/v1/clients`
 #[utoipa::path(get, path = "/admin/v1/clients", tag = "clients", params(PageQuery),
     responses((status = 200, body = Page<Client>)), security(("bearer" = [])))]
-pub async fn list_clients(caller: Caller, state: web::Data<AppState>, query: web::Query<PageQuery>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn list_clients(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
     let (limit, offset) = query.into_inner().resolve()?;
-    let rows = state.db.run(move |conn| client_rows::list(conn, limit, offset)).await.map_err(ApiError::from)?;
+    let rows = state
+        .db
+        .run(move |conn| client_rows::list(conn, limit, offset))
+        .await
+        .map_err(ApiError::from)?;
     let items: Vec<Client> = rows.iter().map(Client::from).collect();
     Ok(HttpResponse::Ok().json(Page::new(items, limit, offset)))
 }
@@ -151,20 +170,34 @@ pub async fn list_clients(caller: Caller, state: web::Data<AppState>, query: web
 /// `POST /admin/v1/clients`
 #[utoipa::path(post, path = "/admin/v1/clients", tag = "clients", request_body = CreateClientRequest,
     responses((status = 201, body = CreatedClientResponse), (status = 409), (status = 422)), security(("bearer" = [])))]
-pub async fn create_client(caller: Caller, state: web::Data<AppState>, body: web::Json<CreateClientRequest>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn create_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateClientRequest>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let req = body.into_inner();
     let now = Utc::now();
     let client_type = req.client_type.unwrap_or_else(|| "confidential".into());
-    let default_method = if client_type == "public" { "none" } else { "client_secret_basic" };
+    let default_method = if client_type == "public" {
+        "none"
+    } else {
+        "client_secret_basic"
+    };
     let client = Client {
         id: new_row_id(),
-        client_id: req.client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        client_id: req
+            .client_id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
         name: req.name,
         description: req.description.unwrap_or_default(),
-        token_endpoint_auth_method: req.token_endpoint_auth_method.unwrap_or_else(|| default_method.into()),
+        token_endpoint_auth_method: req
+            .token_endpoint_auth_method
+            .unwrap_or_else(|| default_method.into()),
         client_type,
-        grant_types: req.grant_types.unwrap_or_else(|| vec!["client_credentials".into()]),
+        grant_types: req
+            .grant_types
+            .unwrap_or_else(|| vec!["client_credentials".into()]),
         scopes: req.scopes.unwrap_or_default(),
         default_scopes: req.default_scopes.unwrap_or_default(),
         audiences: req.audiences.unwrap_or_default(),
@@ -182,7 +215,15 @@ pub async fn create_client(caller: Caller, state: web::Data<AppState>, body: web
     let created = state
         .db
         .run(move |conn| {
-            Ok(service::create(conn, &s.master, client, None, s.settings.token.max_ttl_seconds, &actor, now))
+            Ok(service::create(
+                conn,
+                &s.master,
+                client,
+                None,
+                s.settings.token.max_ttl_seconds,
+                &actor,
+                now,
+            ))
         })
         .await
         .map_err(ApiError::from)?
@@ -192,19 +233,29 @@ pub async fn create_client(caller: Caller, state: web::Data<AppState>, body: web
         Some((row, plain)) => (Some(row.id), Some(plain)),
         None => (None, None),
     };
-    Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(CreatedClientResponse {
-        client: created.client,
-        client_secret,
-        client_secret_id,
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(CreatedClientResponse {
+            client: created.client,
+            client_secret,
+            client_secret_id,
+        }))
 }
 
 /// `GET /admin/v1/clients/{id}`
 #[utoipa::path(get, path = "/admin/v1/clients/{id}", tag = "clients", params(("id" = String, Path)),
     responses((status = 200, body = Client), (status = 404)), security(("bearer" = [])))]
-pub async fn get_client(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn get_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
-    let row = state.db.run(move |conn| client_rows::find(conn, &id)).await.map_err(not_found)?;
+    let row = state
+        .db
+        .run(move |conn| client_rows::find(conn, &id))
+        .await
+        .map_err(not_found)?;
     Ok(HttpResponse::Ok().json(Client::from(&row)))
 }
 
@@ -234,29 +285,61 @@ fn diff(before: &Client, after: &Client) -> Value {
 #[utoipa::path(patch, path = "/admin/v1/clients/{id}", tag = "clients", params(("id" = String, Path)),
     request_body = UpdateClientRequest, responses((status = 200, body = Client), (status = 404), (status = 422)),
     security(("bearer" = [])))]
-pub async fn update_client(caller: Caller, state: web::Data<AppState>, id: web::Path<String>, body: web::Json<UpdateClientRequest>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn update_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<UpdateClientRequest>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let req = body.into_inner();
     let id = id.into_inner();
     let lookup = id.clone();
-    let before = Client::from(&state.db.run(move |conn| client_rows::find(conn, &lookup)).await.map_err(not_found)?);
-    if req.client_id.as_ref().is_some_and(|c| *c != before.client_id) {
+    let before = Client::from(
+        &state
+            .db
+            .run(move |conn| client_rows::find(conn, &lookup))
+            .await
+            .map_err(not_found)?,
+    );
+    if req
+        .client_id
+        .as_ref()
+        .is_some_and(|c| *c != before.client_id)
+    {
         return Err(ApiError::unprocessable(vec!["client_id cannot change".into()]).into());
     }
     let mut after = before.clone();
     macro_rules! merge {
         ($($field:ident),*) => { $( if let Some(v) = req.$field { after.$field = v; } )* };
     }
-    merge!(name, description, client_type, grant_types, scopes, default_scopes, audiences,
-           token_ttl_seconds, token_endpoint_auth_method, is_service_account, is_admin_service_account, active);
+    merge!(
+        name,
+        description,
+        client_type,
+        grant_types,
+        scopes,
+        default_scopes,
+        audiences,
+        token_ttl_seconds,
+        token_endpoint_auth_method,
+        is_service_account,
+        is_admin_service_account,
+        active
+    );
     after.updated_at = Utc::now();
     // Validated after the merge; a change that breaks a rule is refused, never repaired.
-    after.validate(state.settings.token.max_ttl_seconds).map_err(ApiError::unprocessable)?;
+    after
+        .validate(state.settings.token.max_ttl_seconds)
+        .map_err(ApiError::unprocessable)?;
     check_grantable(&caller, &after, Some(&before))?;
     let changes = diff(&before, &after);
     let actor = caller.actor.clone();
     let row = after.to_row();
-    let flag = (before.is_admin_service_account, after.is_admin_service_account);
+    let flag = (
+        before.is_admin_service_account,
+        after.is_admin_service_account,
+    );
     let now = after.updated_at;
     let target = after.client_id.clone();
     state
@@ -264,11 +347,30 @@ pub async fn update_client(caller: Caller, state: web::Data<AppState>, id: web::
         .run(move |conn| {
             conn.transaction(|conn| {
                 client_rows::update(conn, &row)?;
-                audit::record(conn, &actor, "client.updated", "client", &target, json!({"changes": changes}), now)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    "client.updated",
+                    "client",
+                    &target,
+                    json!({"changes": changes}),
+                    now,
+                )?;
                 if flag.0 != flag.1 {
-                    let action = if flag.1 { "client.admin_flag_set" } else { "client.admin_flag_cleared" };
-                    audit::record(conn, &actor, action, "client", &target,
-                        json!({"is_admin_service_account": {"before": flag.0, "after": flag.1}}), now)?;
+                    let action = if flag.1 {
+                        "client.admin_flag_set"
+                    } else {
+                        "client.admin_flag_cleared"
+                    };
+                    audit::record(
+                        conn,
+                        &actor,
+                        action,
+                        "client",
+                        &target,
+                        json!({"is_admin_service_account": {"before": flag.0, "after": flag.1}}),
+                        now,
+                    )?;
                 }
                 Ok(())
             })
@@ -282,7 +384,11 @@ pub async fn update_client(caller: Caller, state: web::Data<AppState>, id: web::
 /// `DELETE /admin/v1/clients/{id}`
 #[utoipa::path(delete, path = "/admin/v1/clients/{id}", tag = "clients", params(("id" = String, Path)),
     responses((status = 204), (status = 404)), security(("bearer" = [])))]
-pub async fn delete_client(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn delete_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let actor = caller.actor.clone();
     state
@@ -291,7 +397,15 @@ pub async fn delete_client(caller: Caller, state: web::Data<AppState>, id: web::
             conn.transaction(|conn| {
                 let row = client_rows::delete(conn, &id)?;
                 let summary = client_summary(&Client::from(&row));
-                audit::record(conn, &actor, "client.deleted", "client", &row.client_id, json!({"before": summary}), Utc::now())
+                audit::record(
+                    conn,
+                    &actor,
+                    "client.deleted",
+                    "client",
+                    &row.client_id,
+                    json!({"before": summary}),
+                    Utc::now(),
+                )
             })
         })
         .await
@@ -304,7 +418,11 @@ pub async fn delete_client(caller: Caller, state: web::Data<AppState>, id: web::
 /// stops being accepted.
 #[utoipa::path(post, path = "/admin/v1/clients/{id}/revoke-tokens", tag = "clients", params(("id" = String, Path)),
     responses((status = 200, body = RevokeTokensResponse), (status = 404)), security(("bearer" = [])))]
-pub async fn revoke_client_tokens(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn revoke_client_tokens(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let actor = caller.actor.clone();
     let now = Utc::now();
@@ -316,12 +434,21 @@ pub async fn revoke_client_tokens(caller: Caller, state: web::Data<AppState>, id
                 row.tokens_revoked_before = Some(now.naive_utc());
                 row.updated_at = now.naive_utc();
                 client_rows::update(conn, &row)?;
-                audit::record(conn, &actor, "client.tokens_revoked", "client", &row.client_id,
-                    json!({"tokens_revoked_before": now}), now)
+                audit::record(
+                    conn,
+                    &actor,
+                    "client.tokens_revoked",
+                    "client",
+                    &row.client_id,
+                    json!({"tokens_revoked_before": now}),
+                    now,
+                )
             })
         })
         .await
         .map_err(not_found)?;
     reload_clients(&state).await?;
-    Ok(HttpResponse::Ok().json(RevokeTokensResponse { tokens_revoked_before: now }))
+    Ok(HttpResponse::Ok().json(RevokeTokensResponse {
+        tokens_revoked_before: now,
+    }))
 }

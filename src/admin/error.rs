@@ -40,7 +40,11 @@ impl ApiError {
 
     /// 404.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "Not found", format!("no such {what}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("no such {what}"),
+        )
     }
 
     /// 409: an identifier is taken.
@@ -130,7 +134,9 @@ impl From<CreateError> for ApiError {
 pub fn json_config() -> actix_web::web::JsonConfig {
     actix_web::web::JsonConfig::default()
         .limit(64 * 1024)
-        .error_handler(|err, _req| ApiError::bad_request(format!("invalid JSON body: {err}")).into())
+        .error_handler(|err, _req| {
+            ApiError::bad_request(format!("invalid JSON body: {err}")).into()
+        })
 }
 
 /// Query-string extractor failures as problem details.

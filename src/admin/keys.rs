@@ -25,17 +25,25 @@ pub struct KeyList {
 /// `GET /admin/v1/keys`
 #[utoipa::path(get, path = "/admin/v1/keys", tag = "keys", responses((status = 200, body = KeyList)),
     security(("bearer" = [])))]
-pub async fn list_keys(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn list_keys(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
     // Keys are public; any admin scope that touches them may list them.
     caller.require(WRITE)?;
-    Ok(HttpResponse::Ok().json(KeyList { keys: state.keys.current().infos.clone() }))
+    Ok(HttpResponse::Ok().json(KeyList {
+        keys: state.keys.current().infos.clone(),
+    }))
 }
 
 /// `POST /admin/v1/keys/rotate`: a new key signs from now on; the old one stays published
 /// until every token it signed has expired.
 #[utoipa::path(post, path = "/admin/v1/keys/rotate", tag = "keys", responses((status = 201, body = Object)),
     security(("bearer" = [])))]
-pub async fn rotate_keys(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn rotate_keys(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let s = state.clone();
     let actor = caller.actor.clone();
@@ -43,8 +51,19 @@ pub async fn rotate_keys(caller: Caller, state: web::Data<AppState>) -> Result<H
         .db
         .run(move |conn| {
             let now = Utc::now();
-            let info = s.keys.rotate(conn, now).map_err(|e| StoreError::Pool(e.to_string()))?;
-            audit::record(conn, &actor, "key.rotated", "key", &info.kid, json!({"alg": info.alg}), now)?;
+            let info = s
+                .keys
+                .rotate(conn, now)
+                .map_err(|e| StoreError::Pool(e.to_string()))?;
+            audit::record(
+                conn,
+                &actor,
+                "key.rotated",
+                "key",
+                &info.kid,
+                json!({"alg": info.alg}),
+                now,
+            )?;
             Ok(info)
         })
         .await

@@ -21,7 +21,13 @@ use crate::storage::Db;
 
 /// The guard the admin API checks tokens with: our own keys in-process, the admin audience,
 /// and the store as the principal directory.
-pub fn guard(issuer: &str, audience: &str, leeway_seconds: u64, keys: Arc<KeyRing>, db: Db) -> ResourceGuard {
+pub fn guard(
+    issuer: &str,
+    audience: &str,
+    leeway_seconds: u64,
+    keys: Arc<KeyRing>,
+    db: Db,
+) -> ResourceGuard {
     let verifier = TokenVerifier::new(issuer, audience, leeway_seconds, KeySource::Local(keys));
     ResourceGuard::new(verifier).with_directory(Arc::new(StoreDirectory::new(db)))
 }
@@ -39,10 +45,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/clients/{id}", web::get().to(clients::get_client))
             .route("/clients/{id}", web::patch().to(clients::update_client))
             .route("/clients/{id}", web::delete().to(clients::delete_client))
-            .route("/clients/{id}/revoke-tokens", web::post().to(clients::revoke_client_tokens))
-            .route("/clients/{id}/secrets", web::get().to(secrets::list_secrets))
-            .route("/clients/{id}/secrets", web::post().to(secrets::create_secret))
-            .route("/clients/{id}/secrets/{secret_id}", web::delete().to(secrets::revoke_secret))
+            .route(
+                "/clients/{id}/revoke-tokens",
+                web::post().to(clients::revoke_client_tokens),
+            )
+            .route(
+                "/clients/{id}/secrets",
+                web::get().to(secrets::list_secrets),
+            )
+            .route(
+                "/clients/{id}/secrets",
+                web::post().to(secrets::create_secret),
+            )
+            .route(
+                "/clients/{id}/secrets/{secret_id}",
+                web::delete().to(secrets::revoke_secret),
+            )
             .route("/users", web::get().to(users::list_users))
             .route("/users", web::post().to(users::create_user))
             .route("/users/{id}", web::get().to(users::get_user))

@@ -15,7 +15,9 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("A Castellan access token with the admin audience and a covering scope"))
+                    .description(Some(
+                        "A Castellan access token with the admin audience and a covering scope",
+                    ))
                     .build(),
             ),
         );
@@ -41,7 +43,9 @@ pub struct AdminApiDoc;
 /// `GET /admin/v1/openapi.json` (public: it describes the API, holds no data).
 pub async fn get_openapi() -> HttpResponse {
     match AdminApiDoc::openapi().to_json() {
-        Ok(json) => HttpResponse::Ok().content_type("application/json").body(json),
+        Ok(json) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json),
         Err(e) => actix_web::ResponseError::error_response(&super::error::ApiError::internal(e)),
     }
 }

@@ -82,7 +82,11 @@ fn not_found(what: &'static str) -> impl Fn(StoreError) -> ApiError {
 /// `GET /admin/v1/clients/{id}/secrets`
 #[utoipa::path(get, path = "/admin/v1/clients/{id}/secrets", tag = "secrets", params(("id" = String, Path)),
     responses((status = 200, body = Vec<SecretInfo>), (status = 404)), security(("bearer" = [])))]
-pub async fn list_secrets(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn list_secrets(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
     let rows = state
         .db
@@ -99,13 +103,20 @@ pub async fn list_secrets(caller: Caller, state: web::Data<AppState>, id: web::P
 #[utoipa::path(post, path = "/admin/v1/clients/{id}/secrets", tag = "secrets", params(("id" = String, Path)),
     request_body = CreateSecretRequest, responses((status = 201, body = CreatedSecretResponse), (status = 404), (status = 422)),
     security(("bearer" = [])))]
-pub async fn create_secret(caller: Caller, state: web::Data<AppState>, id: web::Path<String>, body: Option<web::Json<CreateSecretRequest>>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn create_secret(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Option<web::Json<CreateSecretRequest>>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let req = body.map(web::Json::into_inner).unwrap_or_default();
     let now = Utc::now();
     let name = req.name.unwrap_or_else(|| "secret".into());
     if name.trim().is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::unprocessable(vec!["name must be 1 to 100 characters".into()]).into());
+        return Err(
+            ApiError::unprocessable(vec!["name must be 1 to 100 characters".into()]).into(),
+        );
     }
     if req.expires_at.is_some_and(|t| t <= now) {
         return Err(ApiError::unprocessable(vec!["expires_at is in the past".into()]).into());
@@ -120,30 +131,56 @@ pub async fn create_secret(caller: Caller, state: web::Data<AppState>, id: web::
             conn.transaction(|conn| {
                 let client = client_rows::find(conn, &id)?;
                 if client.client_type != "confidential" {
-                    return Ok(Err(ApiError::unprocessable(vec!["a public client has no secrets".into()])));
+                    return Ok(Err(ApiError::unprocessable(vec![
+                        "a public client has no secrets".into(),
+                    ])));
                 }
-                let row = secrets::new_row(&s.master, &client.id, &name, &secret_plain, req.expires_at, now);
+                let row = secrets::new_row(
+                    &s.master,
+                    &client.id,
+                    &name,
+                    &secret_plain,
+                    req.expires_at,
+                    now,
+                );
                 client_rows::insert_secret(conn, &row)?;
-                audit::record(conn, &actor, "secret.created", "client", &client.client_id,
-                    json!({"secret_id": row.id, "name": row.name, "expires_at": req.expires_at}), now)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    "secret.created",
+                    "client",
+                    &client.client_id,
+                    json!({"secret_id": row.id, "name": row.name, "expires_at": req.expires_at}),
+                    now,
+                )?;
                 Ok(Ok(row))
             })
         })
         .await
         .map_err(not_found("client"))??;
     let s = state.clone();
-    state.db.run(move |conn| s.clients.reload(conn)).await.map_err(ApiError::from)?;
-    Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(CreatedSecretResponse {
-        info: SecretInfo::from(&row),
-        secret: plain,
-    }))
+    state
+        .db
+        .run(move |conn| s.clients.reload(conn))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(CreatedSecretResponse {
+            info: SecretInfo::from(&row),
+            secret: plain,
+        }))
 }
 
 /// `DELETE /admin/v1/clients/{id}/secrets/{secret_id}`: revokes that secret.
 #[utoipa::path(delete, path = "/admin/v1/clients/{id}/secrets/{secret_id}", tag = "secrets",
     params(("id" = String, Path), ("secret_id" = String, Path)), responses((status = 204), (status = 404)),
     security(("bearer" = [])))]
-pub async fn revoke_secret(caller: Caller, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn revoke_secret(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let (id, secret_id) = path.into_inner();
     let actor = caller.actor.clone();
@@ -154,12 +191,24 @@ pub async fn revoke_secret(caller: Caller, state: web::Data<AppState>, path: web
                 let client = client_rows::find(conn, &id)?;
                 let now = Utc::now();
                 client_rows::revoke_secret(conn, &id, &secret_id, now.naive_utc())?;
-                audit::record(conn, &actor, "secret.revoked", "client", &client.client_id, json!({"secret_id": secret_id}), now)
+                audit::record(
+                    conn,
+                    &actor,
+                    "secret.revoked",
+                    "client",
+                    &client.client_id,
+                    json!({"secret_id": secret_id}),
+                    now,
+                )
             })
         })
         .await
         .map_err(not_found("secret"))?;
     let s = state.clone();
-    state.db.run(move |conn| s.clients.reload(conn)).await.map_err(ApiError::from)?;
+    state
+        .db
+        .run(move |conn| s.clients.reload(conn))
+        .await
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -80,17 +80,33 @@ fn not_found(e: StoreError) -> ApiError {
 /// `GET /admin/v1/users`
 #[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(PageQuery),
     responses((status = 200, body = Page<User>)), security(("bearer" = [])))]
-pub async fn list_users(caller: Caller, state: web::Data<AppState>, query: web::Query<PageQuery>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn list_users(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
     let (limit, offset) = query.into_inner().resolve()?;
-    let rows = state.db.run(move |conn| user_rows::list(conn, limit, offset)).await.map_err(ApiError::from)?;
-    Ok(HttpResponse::Ok().json(Page::new(rows.iter().map(User::from).collect(), limit, offset)))
+    let rows = state
+        .db
+        .run(move |conn| user_rows::list(conn, limit, offset))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok().json(Page::new(
+        rows.iter().map(User::from).collect(),
+        limit,
+        offset,
+    )))
 }
 
 /// `POST /admin/v1/users`
 #[utoipa::path(post, path = "/admin/v1/users", tag = "users", request_body = CreateUserRequest,
     responses((status = 201, body = User), (status = 409), (status = 422)), security(("bearer" = [])))]
-pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: web::Json<CreateUserRequest>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn create_user(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateUserRequest>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let req = body.into_inner();
     let now = Utc::now().naive_utc();
@@ -119,8 +135,15 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: web::
             }
             conn.transaction(|conn| {
                 user_rows::insert(conn, &row)?;
-                audit::record(conn, &actor, "user.created", "user", &row.username,
-                    json!({"after": User::from(&row)}), Utc::now())
+                audit::record(
+                    conn,
+                    &actor,
+                    "user.created",
+                    "user",
+                    &row.username,
+                    json!({"after": User::from(&row)}),
+                    Utc::now(),
+                )
             })?;
             Ok(Ok(row))
         })
@@ -132,9 +155,17 @@ pub async fn create_user(caller: Caller, state: web::Data<AppState>, body: web::
 /// `GET /admin/v1/users/{id}`
 #[utoipa::path(get, path = "/admin/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = User), (status = 404)), security(("bearer" = [])))]
-pub async fn get_user(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn get_user(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
-    let row = state.db.run(move |conn| user_rows::find(conn, &id)).await.map_err(not_found)?;
+    let row = state
+        .db
+        .run(move |conn| user_rows::find(conn, &id))
+        .await
+        .map_err(not_found)?;
     Ok(HttpResponse::Ok().json(User::from(&row)))
 }
 
@@ -142,7 +173,12 @@ pub async fn get_user(caller: Caller, state: web::Data<AppState>, id: web::Path<
 #[utoipa::path(patch, path = "/admin/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     request_body = UpdateUserRequest, responses((status = 200, body = User), (status = 404), (status = 422)),
     security(("bearer" = [])))]
-pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Path<String>, body: web::Json<UpdateUserRequest>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn update_user(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<UpdateUserRequest>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let req = body.into_inner();
     let actor = caller.actor.clone();
@@ -185,7 +221,11 @@ pub async fn update_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
 /// `DELETE /admin/v1/users/{id}`
 #[utoipa::path(delete, path = "/admin/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 204), (status = 404)), security(("bearer" = [])))]
-pub async fn delete_user(caller: Caller, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn delete_user(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let actor = caller.actor.clone();
     state
@@ -193,7 +233,15 @@ pub async fn delete_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
         .run(move |conn| {
             conn.transaction(|conn| {
                 let row = user_rows::delete(conn, &id)?;
-                audit::record(conn, &actor, "user.deleted", "user", &row.username, json!({"before": User::from(&row)}), Utc::now())
+                audit::record(
+                    conn,
+                    &actor,
+                    "user.deleted",
+                    "user",
+                    &row.username,
+                    json!({"before": User::from(&row)}),
+                    Utc::now(),
+                )
             })
         })
         .await
@@ -205,7 +253,11 @@ pub async fn delete_user(caller: Caller, state: web::Data<AppState>, id: web::Pa
 /// its token gets a clean 403.
 #[utoipa::path(put, path = "/admin/v1/me/password", tag = "users", request_body = ChangePasswordRequest,
     responses((status = 204), (status = 403), (status = 422)), security(("bearer" = [])))]
-pub async fn change_my_password(caller: Caller, state: web::Data<AppState>, body: web::Json<ChangePasswordRequest>) -> Result<HttpResponse, actix_web::Error> {
+pub async fn change_my_password(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, actix_web::Error> {
     caller.principal.require_user()?;
     let req = body.into_inner();
     let username = caller.principal.subject.clone();
@@ -214,7 +266,10 @@ pub async fn change_my_password(caller: Caller, state: web::Data<AppState>, body
         .db
         .run(move |conn| {
             let mut user = user_rows::find_by_username(conn, &username)?;
-            let current_ok = user.password_hash.as_deref().is_some_and(|h| verify_password(&req.current_password, h));
+            let current_ok = user
+                .password_hash
+                .as_deref()
+                .is_some_and(|h| verify_password(&req.current_password, h));
             if !current_ok {
                 return Ok(Err(ApiError::forbidden("the current password is wrong")));
             }
@@ -225,7 +280,15 @@ pub async fn change_my_password(caller: Caller, state: web::Data<AppState>, body
             user.updated_at = Utc::now().naive_utc();
             conn.transaction(|conn| {
                 user_rows::update(conn, &user)?;
-                audit::record(conn, &actor, "user.password_changed", "user", &user.username, json!({}), Utc::now())
+                audit::record(
+                    conn,
+                    &actor,
+                    "user.password_changed",
+                    "user",
+                    &user.username,
+                    json!({}),
+                    Utc::now(),
+                )
             })?;
             Ok(Ok(()))
         })

@@ -84,6 +84,9 @@ pub struct SigningSettings {
     pub rsa_private_key_file: Option<String>,
     /// Scheduled rotation interval, seconds (0: never).
     pub rotation_interval_seconds: i64,
+    /// With scheduled rotation: how long the next key is published before it signs, seconds,
+    /// so that verifiers' cached JWKS hold it in time.
+    pub publish_ahead_seconds: i64,
 }
 
 /// Admin API settings.
@@ -185,6 +188,15 @@ impl Settings {
                     "signing.algorithm {other:?} is not one of ES256, EdDSA, RS256"
                 )))
             }
+        }
+        let rotation = self.signing.rotation_interval_seconds;
+        if rotation > 0
+            && (self.signing.publish_ahead_seconds <= 0
+                || self.signing.publish_ahead_seconds >= rotation)
+        {
+            return Err(ConfigError(
+                "signing.publish_ahead_seconds must be positive and shorter than signing.rotation_interval_seconds".into(),
+            ));
         }
         if self.signing.rotation_interval_seconds < 0 {
             return Err(ConfigError(

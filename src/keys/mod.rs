@@ -55,6 +55,10 @@ pub struct KeyPolicy {
     pub rsa_key_file: Option<PathBuf>,
     /// How long a retired key stays published: the longest token lifetime plus leeway.
     pub retention: Duration,
+    /// Scheduled rotation interval (`None`: rotate only when asked).
+    pub rotation_interval: Option<Duration>,
+    /// How long a scheduled next key is published before it signs.
+    pub publish_ahead: Duration,
 }
 
 impl KeyPolicy {
@@ -70,6 +74,9 @@ impl KeyPolicy {
             retention: Duration::seconds(
                 settings.token.max_ttl_seconds + settings.token.leeway_seconds,
             ),
+            rotation_interval: (settings.signing.rotation_interval_seconds > 0)
+                .then(|| Duration::seconds(settings.signing.rotation_interval_seconds)),
+            publish_ahead: Duration::seconds(settings.signing.publish_ahead_seconds),
         })
     }
 }
@@ -215,6 +222,39 @@ impl KeyRing {
             .ok_or_else(|| KeyError::Config("rotated key not found".into()))
     }
 
+    /// Scheduled rotation: when the current key is due to be replaced within `publish_ahead`
+    /// and no next key exists yet, creates one that activates at the due time (never earlier
+    /// than `publish_ahead` from now), so it is in the JWKS before it signs anything. Then
+    /// reloads, which activates a due key and retires the one it supersedes. Returns the kid of
+    /// a key created now.
+    pub fn maintain(
+        &self,
+        conn: &mut DbConnection,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, KeyError> {
+        let mut created = None;
+        if let Some(interval) = self.policy.rotation_interval {
+            let set = self.current();
+            let has_next = set.infos.iter().any(|k| k.state == KeyState::Next);
+            let current = set.infos.iter().find(|k| k.state == KeyState::Current);
+            if let (false, Some(current)) = (has_next, current) {
+                let due = current.activates_at + interval;
+                if due - self.policy.publish_ahead <= now {
+                    let activates_at = due.max(now + self.policy.publish_ahead);
+                    created = Some(create_key_at(
+                        conn,
+                        &self.master,
+                        &self.policy,
+                        now,
+                        activates_at,
+                    )?);
+                }
+            }
+        }
+        self.reload(conn, now)?;
+        Ok(created)
+    }
+
     /// The published key with this kid.
     pub fn verifier(&self, kid: &str) -> Option<Arc<VerifyKey>> {
         self.current().verifiers.get(kid).cloned()
@@ -258,6 +298,16 @@ fn create_key(
     policy: &KeyPolicy,
     now: DateTime<Utc>,
 ) -> Result<String, KeyError> {
+    create_key_at(conn, master, policy, now, now)
+}
+
+fn create_key_at(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    policy: &KeyPolicy,
+    now: DateTime<Utc>,
+    activates_at: DateTime<Utc>,
+) -> Result<String, KeyError> {
     let kid = new_kid()?;
     let pkcs8 = new_private_key(policy)?;
     let signer = Signer::from_pkcs8(&kid, policy.alg, &pkcs8)?;
@@ -282,7 +332,7 @@ fn create_key(
         public_jwk: jwk.to_string(),
         sealed_private: master.seal(&kid, &pkcs8)?,
         created_at: now.naive_utc(),
-        activates_at: now.naive_utc(),
+        activates_at: activates_at.naive_utc(),
         retired_at: None,
     };
     key_rows::insert(conn, &row)?;

@@ -346,10 +346,13 @@ pub fn address_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+fn ceil_secs(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
 fn slow_down(wait: Duration, description: &str) -> OAuthError {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     OAuthError {
-        retry_after: Some(secs.max(1)),
+        retry_after: Some(ceil_secs(wait)),
         ..OAuthError::new(ErrorCode::SlowDown, description)
     }
 }
@@ -441,8 +444,8 @@ impl RateLimiter {
         if let Some(block) = failures.fail(addr, Some(client), Instant::now()) {
             // The address only: the presented client_id is the caller's text.
             log::warn!(
-                "token endpoint: refusing {addr} for {}s after repeated failed client authentications",
-                block.as_secs()
+                "token endpoint: {addr} spent a failed-authentication budget; refused for {}s",
+                ceil_secs(block)
             );
         }
     }

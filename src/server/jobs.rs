@@ -29,8 +29,9 @@ pub async fn refresh(state: &web::Data<AppState>) {
         .run(move |conn| {
             s.clients.flush_uses(conn)?;
             s.clients.reload(conn)?;
+            // maintain = scheduled rotation (when configured) + reload.
             s.keys
-                .reload(conn, Utc::now())
+                .maintain(conn, Utc::now())
                 .map_err(|e| crate::storage::StoreError::Pool(e.to_string()))?;
             // A verifier with leeway still accepts a token up to leeway seconds past its exp
             // (RFC 7519 §4.1.4 allows "some small leeway"), so its revocation must outlive that.

@@ -7,7 +7,12 @@ use super::schema::revoked_tokens;
 use super::{DbConnection, StoreError, StoreResult};
 
 /// Records a revoked `jti`; revoking twice is not an error.
-pub fn insert(conn: &mut DbConnection, jti: &str, client_pk: &str, expires_at: NaiveDateTime) -> StoreResult<()> {
+pub fn insert(
+    conn: &mut DbConnection,
+    jti: &str,
+    client_pk: &str,
+    expires_at: NaiveDateTime,
+) -> StoreResult<()> {
     // No ON CONFLICT: the multi-backend connection lacks it; check, then insert, in one
     // transaction, and treat a racing duplicate as done.
     conn.transaction(|conn| {

@@ -56,7 +56,9 @@ pub fn validate(row: &UserRow) -> Result<(), Vec<String>> {
     }
     if let Some(email) = &row.email {
         let ok = email.len() <= 254
-            && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
             && !email.chars().any(char::is_whitespace);
         if !ok {
             problems.push("email is not an address".to_string());
@@ -76,7 +78,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// The salt comes from ring's random generator, our one source of randomness.
 pub fn hash_password(password: &str) -> Result<String, Vec<String>> {
     let chars = password.chars().count();
-    if chars < MIN_PASSWORD_CHARS || chars > 1024 {
+    if !(MIN_PASSWORD_CHARS..=1024).contains(&chars) {
         return Err(vec![format!(
             "password must be {MIN_PASSWORD_CHARS} to 1024 characters"
         )]);
@@ -94,7 +96,11 @@ pub fn hash_password(password: &str) -> Result<String, Vec<String>> {
 /// Checks a password against a stored argon2id hash (for the login flow to come).
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -12,9 +12,17 @@ pub struct Answer {
 }
 
 impl TestApp {
-    pub async fn admin(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+    pub async fn admin(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.http.request(method, self.url(&format!("/admin/v1{path}")));
+        let mut req = self
+            .http
+            .request(method, self.url(&format!("/admin/v1{path}")));
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -23,17 +31,32 @@ impl TestApp {
         }
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
-        let header = |name: &str| res.headers().get(name).map(|v| v.to_str().unwrap().to_string());
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+        };
         let content_type = header("content-type").unwrap_or_default();
         let challenge = header("www-authenticate");
         let text = res.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Answer { status, content_type, challenge, body }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer {
+            status,
+            content_type,
+            challenge,
+            body,
+        }
     }
 
     /// Creates a client through the admin API; returns (created body, secret).
     pub async fn api_create_client(&self, token: &str, body: Value) -> (Value, Option<String>) {
-        let a = self.admin("POST", "/clients", Some(token), Some(body)).await;
+        let a = self
+            .admin("POST", "/clients", Some(token), Some(body))
+            .await;
         assert_eq!(a.status, 201, "create client: {}", a.body);
         let secret = a.body["client_secret"].as_str().map(str::to_string);
         (a.body, secret)
