@@ -142,6 +142,16 @@ fn check_grantable(
     Ok(())
 }
 
+/// A client declared in the configuration file is changed there, not here.
+pub(super) fn refuse_configured(managed_by: &str) -> Result<(), ApiError> {
+    if managed_by == "config" {
+        return Err(ApiError::conflict(
+            "this client is declared in the configuration file: change it there",
+        ));
+    }
+    Ok(())
+}
+
 async fn reload_clients(state: &web::Data<AppState>) -> Result<(), ApiError> {
     let s = state.clone();
     state.db.run(move |conn| s.clients.reload(conn)).await?;
@@ -208,6 +218,7 @@ pub async fn create_client(
         tokens_revoked_before: None,
         created_at: now,
         updated_at: now,
+        managed_by: "api".into(),
     };
     check_grantable(&caller, &client, None)?;
     let s = state.clone();
@@ -302,6 +313,7 @@ pub async fn update_client(
             .await
             .map_err(not_found)?,
     );
+    refuse_configured(&before.managed_by)?;
     if req
         .client_id
         .as_ref()
@@ -395,6 +407,9 @@ pub async fn delete_client(
         .db
         .run(move |conn| {
             conn.transaction(|conn| {
+                if let Err(e) = refuse_configured(&client_rows::find(conn, &id)?.managed_by) {
+                    return Ok(Err(e));
+                }
                 let row = client_rows::delete(conn, &id)?;
                 let summary = client_summary(&Client::from(&row));
                 audit::record(
@@ -405,11 +420,12 @@ pub async fn delete_client(
                     &row.client_id,
                     json!({"before": summary}),
                     Utc::now(),
-                )
+                )?;
+                Ok(Ok(()))
             })
         })
         .await
-        .map_err(not_found)?;
+        .map_err(not_found)??;
     reload_clients(&state).await?;
     Ok(HttpResponse::NoContent().finish())
 }

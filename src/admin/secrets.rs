@@ -130,6 +130,9 @@ pub async fn create_secret(
         .run(move |conn| {
             conn.transaction(|conn| {
                 let client = client_rows::find(conn, &id)?;
+                if let Err(e) = super::clients::refuse_configured(&client.managed_by) {
+                    return Ok(Err(e));
+                }
                 if client.client_type != "confidential" {
                     return Ok(Err(ApiError::unprocessable(vec![
                         "a public client has no secrets".into(),

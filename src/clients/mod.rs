@@ -1,6 +1,7 @@
 //! Clients: the domain type, the rules every client must keep, secrets, and the in-memory
 //! registry the token endpoint authenticates against.
 
+pub mod configured;
 pub mod registry;
 pub mod secrets;
 pub mod service;
@@ -62,6 +63,13 @@ pub struct Client {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// `api`, or `config` for a client declared in the configuration file (read-only here).
+    #[serde(default = "managed_by_api")]
+    pub managed_by: String,
+}
+
+fn managed_by_api() -> String {
+    "api".into()
 }
 
 fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
@@ -88,6 +96,7 @@ impl From<&ClientRow> for Client {
             tokens_revoked_before: r.tokens_revoked_before.map(utc),
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
+            managed_by: r.managed_by.clone(),
         }
     }
 }
@@ -114,6 +123,7 @@ impl Client {
             tokens_revoked_before: self.tokens_revoked_before.map(|t| t.naive_utc()),
             created_at: self.created_at.naive_utc(),
             updated_at: self.updated_at.naive_utc(),
+            managed_by: self.managed_by.clone(),
         }
     }
 
@@ -240,6 +250,7 @@ mod tests {
             tokens_revoked_before: None,
             created_at: now,
             updated_at: now,
+            managed_by: "api".into(),
         }
     }
 

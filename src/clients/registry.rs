@@ -13,7 +13,7 @@ use crate::storage::clients::{self as client_rows, ClientRow, SecretRow};
 use crate::storage::{split_list, DbConnection, StoreResult};
 
 /// A live secret's hash.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CachedSecret {
     /// Secret id.
     pub id: String,
@@ -21,6 +21,9 @@ pub struct CachedSecret {
     pub hash: Vec<u8>,
     /// Not accepted from this instant.
     pub expires_at: Option<DateTime<Utc>>,
+    /// `hash` is the HMAC of the secret's SHA-256 (a configured `secret_sha256`), not of the
+    /// secret itself.
+    pub prehashed: bool,
 }
 
 /// What the token endpoint needs to know of a client.
@@ -90,6 +93,9 @@ pub struct ClientRegistry {
     /// Compared against when the client is unknown, so that an unknown client costs the same
     /// as a wrong secret.
     dummy_hash: Vec<u8>,
+    /// Secrets of clients declared in the configuration, by client row id: kept in memory
+    /// only, merged in at every reload.
+    configured: RwLock<HashMap<String, Vec<CachedSecret>>>,
     /// Lookups that found the client (read by the metrics at scrape time).
     hits: AtomicU64,
     /// Lookups that did not.
@@ -105,6 +111,7 @@ impl ClientRegistry {
             master,
             pending_uses: Mutex::new(HashMap::new()),
             dummy_hash,
+            configured: RwLock::new(HashMap::new()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         };
@@ -115,7 +122,11 @@ impl ClientRegistry {
     /// Re-reads every client and live secret from the store.
     pub fn reload(&self, conn: &mut DbConnection) -> StoreResult<()> {
         let (rows, secret_rows) = client_rows::load_all(conn)?;
-        let map = build_map(&rows, secret_rows);
+        let configured = match self.configured.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let map = build_map(&rows, secret_rows, configured);
         let mut guard = match self.clients.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
@@ -166,10 +177,20 @@ impl ClientRegistry {
             return None;
         };
         let mut matched: Option<&CachedSecret> = None;
+        // Only a configured client given as `secret_sha256` needs the SHA-256 of the secret.
+        let digest = client
+            .secrets
+            .iter()
+            .any(|s| s.prehashed)
+            .then(|| ring::digest::digest(&ring::digest::SHA256, secret));
         for s in &client.secrets {
             let live = s.expires_at.is_none_or(|t| t > now);
+            let presented = match (&digest, s.prehashed) {
+                (Some(d), true) => d.as_ref(),
+                _ => secret,
+            };
             // Every secret is compared, matched or not, so the time taken does not say which.
-            if self.master.verify_secret(secret, &s.hash) && live && matched.is_none() {
+            if self.master.verify_secret(presented, &s.hash) && live && matched.is_none() {
                 matched = Some(s);
             }
         }
@@ -184,6 +205,19 @@ impl ClientRegistry {
             pending.insert(matched.id.clone(), now.naive_utc());
         }
         Some(client)
+    }
+
+    /// Sets the in-memory secrets of configured clients (by client row id) and reloads.
+    pub fn set_configured_secrets(
+        &self,
+        conn: &mut DbConnection,
+        secrets: HashMap<String, Vec<CachedSecret>>,
+    ) -> StoreResult<()> {
+        match self.configured.write() {
+            Ok(mut g) => *g = secrets,
+            Err(poisoned) => *poisoned.into_inner() = secrets,
+        }
+        self.reload(conn)
     }
 
     /// Takes the last-used times collected since the previous call.
@@ -214,8 +248,12 @@ impl ClientRegistry {
     }
 }
 
-fn build_map(rows: &[ClientRow], secret_rows: Vec<SecretRow>) -> ClientMap {
-    let mut by_client: HashMap<String, Vec<CachedSecret>> = HashMap::new();
+fn build_map(
+    rows: &[ClientRow],
+    secret_rows: Vec<SecretRow>,
+    configured: HashMap<String, Vec<CachedSecret>>,
+) -> ClientMap {
+    let mut by_client: HashMap<String, Vec<CachedSecret>> = configured;
     for s in secret_rows {
         by_client
             .entry(s.client_pk.clone())
@@ -224,6 +262,7 @@ fn build_map(rows: &[ClientRow], secret_rows: Vec<SecretRow>) -> ClientMap {
                 id: s.id,
                 hash: s.secret_hash,
                 expires_at: s.expires_at.map(utc),
+                prehashed: false,
             });
     }
     rows.iter()

@@ -150,5 +150,6 @@ pub fn admin_service_account(
         tokens_revoked_before: None,
         created_at: now,
         updated_at: now,
+        managed_by: "api".into(),
     }
 }

@@ -50,6 +50,9 @@ pub struct Settings {
     pub bootstrap_client_id: Option<String>,
     /// Its secret (at least 32 characters).
     pub bootstrap_client_secret: Option<SecretString>,
+    /// Service clients declared here rather than through the admin API (`[[clients]]`).
+    #[serde(default)]
+    pub clients: Vec<ConfiguredClient>,
     /// Access tokens.
     pub token: TokenSettings,
     /// Signing keys.
@@ -60,6 +63,35 @@ pub struct Settings {
     pub cache: CacheSettings,
     /// Rate limits on the token endpoint.
     pub rate_limit: RateLimitSettings,
+}
+
+/// A service client declared in the configuration file. It is a confidential service account
+/// with the client_credentials grant; the admin API shows it but cannot change it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfiguredClient {
+    /// Its client_id; must not be taken by a stored client, a user or another entry.
+    pub client_id: String,
+    /// Display name.
+    pub name: String,
+    /// Name of an environment variable that holds the secret (at least 32 characters).
+    pub secret_env: Option<String>,
+    /// Hex SHA-256 of the secret, for files that must not hold the secret itself.
+    pub secret_sha256: Option<String>,
+    /// Token lifetime (default: the server's).
+    pub token_ttl_seconds: Option<i64>,
+    /// Scopes it may ask for.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Scopes granted when a request names none.
+    #[serde(default)]
+    pub default_scopes: Vec<String>,
+    /// Audiences it may ask for.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// May use the admin API.
+    #[serde(default)]
+    pub is_admin_service_account: bool,
 }
 
 /// Access-token settings.
@@ -250,6 +282,49 @@ mod tests {
         assert_eq!(s.issuer(), "http://127.0.0.1:8080");
         assert_eq!(s.token.default_ttl_seconds, 300);
         assert_eq!(s.signing.algorithm, "ES256");
+    }
+
+    #[test]
+    fn configured_clients_and_sections_load_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("castellan.toml");
+        std::fs::write(
+            &path,
+            r#"
+listen = "127.0.0.1:9999"
+[[clients]]
+client_id = "usage-reporter"
+name = "Usage reporter"
+secret_env = "USAGE_SECRET"
+token_ttl_seconds = 600
+scopes = ["account:usage:read"]
+audiences = ["https://api.example.com"]
+
+[token]
+default_ttl_seconds = 120
+max_ttl_seconds = 3600
+leeway_seconds = 30
+"#,
+        )
+        .unwrap();
+        let s = Settings::load(Some(&path)).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:9999");
+        assert_eq!(s.clients.len(), 1);
+        assert_eq!(s.clients[0].client_id, "usage-reporter");
+        assert_eq!(s.clients[0].scopes, ["account:usage:read"]);
+        assert_eq!(s.token.default_ttl_seconds, 120);
+        // Defaults still fill what the file leaves out.
+        assert_eq!(s.signing.algorithm, "ES256");
+    }
+
+    #[test]
+    fn unknown_keys_in_a_file_fail_loudly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("castellan.toml");
+        std::fs::write(&path, "listn = \"127.0.0.1:1\"\n").unwrap();
+        let err = Settings::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("listn"), "{err}");
+        assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
     }
 
     #[test]

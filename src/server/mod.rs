@@ -70,6 +70,15 @@ pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), S
     let ring = KeyRing::load(&mut conn, master.clone(), policy, now)
         .map_err(|e| start_err("signing keys")(e.to_string()))?;
 
+    // Configured clients first: one of them may be the admin service account.
+    let configured = crate::clients::configured::sync(
+        &mut conn,
+        &master,
+        &settings.clients,
+        settings.token.max_ttl_seconds,
+        now,
+    )
+    .map_err(|e| StartError(e.to_string()))?;
     let mut bootstrapped = None;
     let has_admin =
         client_rows::admin_exists(&mut conn).map_err(|e| start_err("database")(e.to_string()))?;
@@ -108,6 +117,9 @@ pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), S
         }
     }
     let clients = ClientRegistry::load(&mut conn, master.clone())
+        .map_err(|e| start_err("loading clients")(e.to_string()))?;
+    clients
+        .set_configured_secrets(&mut conn, configured)
         .map_err(|e| start_err("loading clients")(e.to_string()))?;
     drop(conn);
     let rate_limit = settings.rate_limit.clone();

@@ -48,6 +48,8 @@ pub struct ClientRow {
     pub created_at: NaiveDateTime,
     /// Last change (UTC).
     pub updated_at: NaiveDateTime,
+    /// `api`, or `config` for a client declared in the configuration file.
+    pub managed_by: String,
 }
 
 /// A row of `client_secrets`. The secret itself is never stored.

@@ -29,6 +29,7 @@ diesel::table! {
         tokens_revoked_before -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        managed_by -> Text,
     }
 }
 

@@ -179,6 +179,7 @@ pub fn service_account(client_id: &str) -> Client {
         tokens_revoked_before: None,
         created_at: now,
         updated_at: now,
+        managed_by: "api".into(),
     }
 }
 

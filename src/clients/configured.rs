@@ -1,0 +1,197 @@
+//! Clients declared in the configuration file (`[[clients]]`), as Tuist declares its service
+//! clients. They live in the store beside API-made clients, so the one-identifier rule holds for
+//! them too, but they are marked `managed_by = config`: the admin API shows them and refuses to
+//! change them, and their secrets never reach the database (read from the environment or given
+//! as a SHA-256, held in memory).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use serde_json::json;
+
+use super::registry::CachedSecret;
+use super::service::client_summary;
+use super::Client;
+use crate::audit::{self, Actor};
+use crate::config::ConfiguredClient;
+use crate::keys::MasterKey;
+use crate::storage::clients::{self as client_rows, ClientRow};
+use crate::storage::principals::{self, PrincipalKind};
+use crate::storage::{new_row_id, DbConnection, StoreError};
+
+/// Why the configured clients can't be taken: start-up stops with this message.
+#[derive(Debug, thiserror::Error)]
+#[error("configured clients: {0}")]
+pub struct ConfiguredError(pub String);
+
+/// Minimum length of a configured secret (it is compared with a fast hash).
+pub const MIN_SECRET_CHARS: usize = 32;
+
+fn secret_of(entry: &ConfiguredClient, master: &MasterKey) -> Result<CachedSecret, String> {
+    let id = format!("config:{}", entry.client_id);
+    match (&entry.secret_env, &entry.secret_sha256) {
+        (Some(var), None) => {
+            let secret = std::env::var(var)
+                .map_err(|_| format!("the environment variable {var} is not set"))?;
+            if secret.chars().count() < MIN_SECRET_CHARS {
+                return Err(format!(
+                    "the secret in {var} is shorter than {MIN_SECRET_CHARS} characters"
+                ));
+            }
+            Ok(CachedSecret {
+                id,
+                hash: master.hash_secret(secret.as_bytes()),
+                expires_at: None,
+                prehashed: false,
+            })
+        }
+        (None, Some(hex)) => {
+            let digest = decode_hex(hex)
+                .filter(|d| d.len() == 32)
+                .ok_or("secret_sha256 must be 64 hex digits")?;
+            Ok(CachedSecret {
+                id,
+                hash: master.hash_secret(&digest),
+                expires_at: None,
+                prehashed: true,
+            })
+        }
+        _ => Err("give exactly one of secret_env and secret_sha256".into()),
+    }
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    let hex = hex.trim();
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn to_client(entry: &ConfiguredClient, existing: Option<&ClientRow>, now: DateTime<Utc>) -> Client {
+    let (id, created_at, revoked) = match existing {
+        Some(row) => (
+            row.id.clone(),
+            DateTime::from_naive_utc_and_offset(row.created_at, Utc),
+            row.tokens_revoked_before
+                .map(|t| DateTime::from_naive_utc_and_offset(t, Utc)),
+        ),
+        None => (new_row_id(), now, None),
+    };
+    Client {
+        id,
+        client_id: entry.client_id.clone(),
+        name: entry.name.clone(),
+        description: "Declared in the configuration file".into(),
+        client_type: "confidential".into(),
+        grant_types: vec!["client_credentials".into()],
+        scopes: entry.scopes.clone(),
+        default_scopes: entry.default_scopes.clone(),
+        audiences: entry.audiences.clone(),
+        token_ttl_seconds: entry.token_ttl_seconds,
+        token_endpoint_auth_method: "client_secret_basic".into(),
+        is_service_account: true,
+        is_admin_service_account: entry.is_admin_service_account,
+        active: true,
+        tokens_revoked_before: revoked,
+        created_at,
+        updated_at: now,
+        managed_by: "config".into(),
+    }
+}
+
+/// Brings the store in line with the configured clients and returns their secrets, by client
+/// row id. A collision, an invalid entry or a missing secret is an error that names the entry
+/// and what it collides with; nothing is written then.
+pub fn sync(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    entries: &[ConfiguredClient],
+    max_ttl_seconds: i64,
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, Vec<CachedSecret>>, ConfiguredError> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(first) = seen.insert(&e.client_id, i) {
+            return Err(ConfiguredError(format!(
+                "entries #{} and #{} both declare the client_id {:?}",
+                first + 1,
+                i + 1,
+                e.client_id
+            )));
+        }
+    }
+    let actor = Actor::system();
+    let result = conn.transaction(|conn| {
+        let mut secrets = HashMap::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let name = format!("entry #{} ({:?})", i + 1, entry.client_id);
+            let kinds = principals::resolve(conn, &entry.client_id)?;
+            let existing = if kinds.contains(&PrincipalKind::User) {
+                return Ok(Err(format!("{name} collides with the stored user {:?}", entry.client_id)));
+            } else if kinds.contains(&PrincipalKind::Client) {
+                let row = client_rows::find_by_client_id(conn, &entry.client_id)?;
+                if row.managed_by != "config" {
+                    return Ok(Err(format!(
+                        "{name} collides with the stored client {:?} (created through the admin API)",
+                        entry.client_id
+                    )));
+                }
+                Some(row)
+            } else {
+                None
+            };
+            let client = to_client(entry, existing.as_ref(), now);
+            if let Err(problems) = client.validate(max_ttl_seconds) {
+                return Ok(Err(format!("{name}: {}", problems.join("; "))));
+            }
+            let secret = match secret_of(entry, master) {
+                Ok(s) => s,
+                Err(e) => return Ok(Err(format!("{name}: {e}"))),
+            };
+            match existing {
+                Some(row) if !same_config(&row, &client.to_row()) => {
+                    client_rows::update(conn, &client.to_row())?;
+                    audit::record(conn, &actor, "client.updated", "client", &client.client_id,
+                        json!({"managed_by": "config", "after": client_summary(&client)}), now)?;
+                }
+                Some(_) => {}
+                None => {
+                    client_rows::insert(conn, &client.to_row(), None)?;
+                    audit::record(conn, &actor, "client.created", "client", &client.client_id,
+                        json!({"managed_by": "config", "after": client_summary(&client)}), now)?;
+                }
+            }
+            secrets.insert(client.id.clone(), vec![secret]);
+        }
+        // Entries removed from the file leave the store too.
+        let declared: HashSet<&str> = entries.iter().map(|e| e.client_id.as_str()).collect();
+        let (rows, _) = client_rows::load_all(conn)?;
+        for row in rows.iter().filter(|r| r.managed_by == "config" && !declared.contains(r.client_id.as_str())) {
+            client_rows::delete(conn, &row.id)?;
+            audit::record(conn, &actor, "client.deleted", "client", &row.client_id,
+                json!({"managed_by": "config", "reason": "no longer in the configuration"}), now)?;
+        }
+        Ok::<_, StoreError>(Ok(secrets))
+    });
+    match result {
+        Ok(Ok(secrets)) => Ok(secrets),
+        Ok(Err(message)) => Err(ConfiguredError(message)),
+        Err(e) => Err(ConfiguredError(e.to_string())),
+    }
+}
+
+/// Whether the fields configuration decides are equal (so an unchanged entry writes nothing).
+fn same_config(a: &ClientRow, b: &ClientRow) -> bool {
+    a.name == b.name
+        && a.scopes == b.scopes
+        && a.default_scopes == b.default_scopes
+        && a.audiences == b.audiences
+        && a.grant_types == b.grant_types
+        && a.token_ttl_seconds == b.token_ttl_seconds
+        && a.is_admin_service_account == b.is_admin_service_account
+}
