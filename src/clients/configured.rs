@@ -63,7 +63,7 @@ fn secret_of(entry: &ConfiguredClient, master: &MasterKey) -> Result<CachedSecre
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     let hex = hex.trim();
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())
