@@ -47,6 +47,9 @@ pub struct CreateClientRequest {
     pub is_service_account: Option<bool>,
     /// Default false.
     pub is_admin_service_account: Option<bool>,
+    /// Public keys (JWKS) for `private_key_jwt`.
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
     /// Default true.
     pub active: Option<bool>,
 }
@@ -81,16 +84,21 @@ pub struct UpdateClientRequest {
     pub is_service_account: Option<bool>,
     /// Admin service account flag.
     pub is_admin_service_account: Option<bool>,
+    /// Public keys (JWKS) for `private_key_jwt`; `null` removes them.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<Option<serde_json::Value>>,
     /// Enabled.
     pub active: Option<bool>,
 }
 
 /// Tells "absent" (outer None) from "null" (Some(None)).
-fn double_option<'de, D>(de: D) -> Result<Option<Option<i64>>, D::Error>
+pub(super) fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
 {
-    Option::<i64>::deserialize(de).map(Some)
+    Option::<T>::deserialize(de).map(Some)
 }
 
 /// A client just created; a confidential client's first secret appears here, once.
@@ -219,6 +227,7 @@ pub async fn create_client(
         created_at: now,
         updated_at: now,
         managed_by: "api".into(),
+        jwks: req.jwks,
     };
     check_grantable(&caller, &client, None)?;
     let s = state.clone();
@@ -337,7 +346,8 @@ pub async fn update_client(
         token_endpoint_auth_method,
         is_service_account,
         is_admin_service_account,
-        active
+        active,
+        jwks
     );
     after.updated_at = Utc::now();
     // Validated after the merge; a change that breaks a rule is refused, never repaired.

@@ -133,6 +133,11 @@ pub async fn create_secret(
                 if let Err(e) = super::clients::refuse_configured(&client.managed_by) {
                     return Ok(Err(e));
                 }
+                if client.token_endpoint_auth_method == "private_key_jwt" {
+                    return Ok(Err(ApiError::unprocessable(vec![
+                        "a private_key_jwt client authenticates with its key, not a secret".into(),
+                    ])));
+                }
                 if client.client_type != "confidential" {
                     return Ok(Err(ApiError::unprocessable(vec![
                         "a public client has no secrets".into(),

@@ -44,7 +44,7 @@ pub struct UpdateUserRequest {
     /// Name shown to people.
     pub display_name: Option<String>,
     /// Contact address; `null` clears it.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "super::clients::double_option")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
     /// A new password (written only).
@@ -61,13 +61,6 @@ pub struct ChangePasswordRequest {
     pub current_password: String,
     /// The new one.
     pub new_password: String,
-}
-
-fn double_option<'de, D>(de: D) -> Result<Option<Option<String>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    Option::<String>::deserialize(de).map(Some)
 }
 
 fn not_found(e: StoreError) -> ApiError {

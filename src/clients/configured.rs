@@ -101,6 +101,7 @@ fn to_client(entry: &ConfiguredClient, existing: Option<&ClientRow>, now: DateTi
         created_at,
         updated_at: now,
         managed_by: "config".into(),
+        jwks: None,
     }
 }
 

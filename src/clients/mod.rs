@@ -66,6 +66,11 @@ pub struct Client {
     /// `api`, or `config` for a client declared in the configuration file (read-only here).
     #[serde(default = "managed_by_api")]
     pub managed_by: String,
+    /// Public keys (a JWKS document, RFC 7517) the client signs its `private_key_jwt`
+    /// assertions with; never a private key.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
 }
 
 fn managed_by_api() -> String {
@@ -97,6 +102,7 @@ impl From<&ClientRow> for Client {
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
             managed_by: r.managed_by.clone(),
+            jwks: r.jwks.as_deref().and_then(|j| serde_json::from_str(j).ok()),
         }
     }
 }
@@ -124,6 +130,7 @@ impl Client {
             created_at: self.created_at.naive_utc(),
             updated_at: self.updated_at.naive_utc(),
             managed_by: self.managed_by.clone(),
+            jwks: self.jwks.as_ref().map(|j| j.to_string()),
         }
     }
 
@@ -190,6 +197,13 @@ impl Client {
             ),
             _ => {}
         }
+        match (&self.jwks, self.token_endpoint_auth_method.as_str()) {
+            (None, "private_key_jwt") => {
+                problems.push("private_key_jwt needs the client's public keys in jwks".into())
+            }
+            (Some(jwks), _) => problems.extend(check_jwks(jwks)),
+            _ => {}
+        }
         if self.is_admin_service_account {
             // CONTRACT: only a confidential service account with client_credentials may be an
             // admin service account. Refused, never repaired.
@@ -209,6 +223,25 @@ impl Client {
         } else {
             Err(problems)
         }
+    }
+}
+
+/// What is wrong with a client's JWKS: it must hold at least one usable public signing key
+/// with `kid` and `alg`, and no private key material at all.
+pub fn check_jwks(jwks: &serde_json::Value) -> Vec<String> {
+    const PRIVATE: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
+    let Some(keys) = jwks.get("keys").and_then(|k| k.as_array()) else {
+        return vec!["jwks must be a JWKS document: {\"keys\": [...]}".into()];
+    };
+    if keys
+        .iter()
+        .any(|k| PRIVATE.iter().any(|m| k.get(*m).is_some()))
+    {
+        return vec!["jwks holds private key material: publish public keys only".into()];
+    }
+    match crate::resource::parse_jwks(jwks.to_string().as_bytes()) {
+        Ok(parsed) if !parsed.is_empty() => Vec::new(),
+        _ => vec!["jwks has no usable public signing key (each needs kid and alg)".into()],
     }
 }
 
@@ -251,6 +284,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             managed_by: "api".into(),
+            jwks: None,
         }
     }
 

@@ -8,9 +8,24 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use crate::keys::MasterKey;
+use crate::keys::{MasterKey, VerifyKey};
 use crate::storage::clients::{self as client_rows, ClientRow, SecretRow};
 use crate::storage::{split_list, DbConnection, StoreResult};
+
+/// Clock skew allowed on a client assertion's `exp`/`nbf`, seconds.
+pub const ASSERTION_LEEWAY_SECONDS: u64 = 60;
+/// How far ahead a client assertion's `exp` may be (RFC 7523 §3 lets us refuse "unreasonably
+/// far" expiries; it also bounds the replay cache).
+pub const MAX_ASSERTION_LIFETIME_SECONDS: i64 = 3600;
+
+/// The claims of a client assertion this registry reads.
+#[derive(Debug, serde::Deserialize)]
+struct AssertionClaims {
+    sub: String,
+    exp: i64,
+    #[serde(default)]
+    jti: String,
+}
 
 /// A live secret's hash.
 #[derive(Debug, Clone)]
@@ -55,6 +70,10 @@ pub struct CachedClient {
     pub tokens_revoked_before: Option<DateTime<Utc>>,
     /// Live secrets.
     pub secrets: Vec<CachedSecret>,
+    /// Authenticates with `private_key_jwt` only (secrets are refused).
+    pub private_key_jwt: bool,
+    /// Its public keys for `private_key_jwt`, by kid, each pinned to its algorithm.
+    pub assertion_keys: HashMap<String, Arc<VerifyKey>>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -78,6 +97,12 @@ impl CachedClient {
             token_ttl_seconds: row.token_ttl_seconds,
             tokens_revoked_before: row.tokens_revoked_before.map(utc),
             secrets,
+            private_key_jwt: row.token_endpoint_auth_method == "private_key_jwt",
+            assertion_keys: row
+                .jwks
+                .as_deref()
+                .and_then(|j| crate::resource::parse_jwks(j.as_bytes()).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -96,6 +121,8 @@ pub struct ClientRegistry {
     /// Secrets of clients declared in the configuration, by client row id: kept in memory
     /// only, merged in at every reload.
     configured: RwLock<HashMap<String, Vec<CachedSecret>>>,
+    /// `client_id` + `jti` of assertions already used, with their `exp` (replay protection).
+    seen_assertions: Mutex<HashMap<String, i64>>,
     /// Lookups that found the client (read by the metrics at scrape time).
     hits: AtomicU64,
     /// Lookups that did not.
@@ -112,6 +139,7 @@ impl ClientRegistry {
             pending_uses: Mutex::new(HashMap::new()),
             dummy_hash,
             configured: RwLock::new(HashMap::new()),
+            seen_assertions: Mutex::new(HashMap::new()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         };
@@ -176,6 +204,11 @@ impl ClientRegistry {
             let _ = self.master.verify_secret(secret, &self.dummy_hash);
             return None;
         };
+        if client.private_key_jwt {
+            // Its key is its credential; a shared secret, even a correct one, is not.
+            let _ = self.master.verify_secret(secret, &self.dummy_hash);
+            return None;
+        }
         let mut matched: Option<&CachedSecret> = None;
         // Only a configured client given as `secret_sha256` needs the SHA-256 of the secret.
         let digest = client
@@ -218,6 +251,60 @@ impl ClientRegistry {
             Err(poisoned) => *poisoned.into_inner() = secrets,
         }
         self.reload(conn)
+    }
+
+    /// Authenticates a client by a `private_key_jwt` assertion (RFC 7523 §2.2, §3): signed by
+    /// one of the client's registered keys with that key's algorithm (never the header's
+    /// alone), `iss` and `sub` the client_id, `aud` one of `audiences` (our issuer or token
+    /// endpoint), `exp` present and at most an hour ahead, `jti` present and never seen before
+    /// (replays are refused until the assertion expires). Only active clients registered for
+    /// `private_key_jwt` pass.
+    pub fn authenticate_assertion(
+        &self,
+        client_id: &str,
+        assertion: &str,
+        audiences: &[String],
+        now: DateTime<Utc>,
+    ) -> Option<Arc<CachedClient>> {
+        let client = self.get(client_id)?;
+        if !client.private_key_jwt || !client.active {
+            return None;
+        }
+        let header = jsonwebtoken::decode_header(assertion).ok()?;
+        let key = match header.kid.as_deref() {
+            Some(kid) => client.assertion_keys.get(kid)?,
+            // Without a kid, only a client with a single key is unambiguous.
+            None if client.assertion_keys.len() == 1 => client.assertion_keys.values().next()?,
+            None => return None,
+        };
+        let mut validation = jsonwebtoken::Validation::new(key.alg);
+        validation.set_issuer(&[client_id]);
+        validation.set_audience(audiences);
+        validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+        validation.leeway = ASSERTION_LEEWAY_SECONDS;
+        let claims = jsonwebtoken::decode::<AssertionClaims>(assertion, &key.key, &validation)
+            .ok()?
+            .claims;
+        if claims.sub != client_id || claims.jti.is_empty() {
+            return None;
+        }
+        let now_s = now.timestamp();
+        if claims.exp > now_s + MAX_ASSERTION_LIFETIME_SECONDS {
+            return None;
+        }
+        let mut seen = match self.seen_assertions.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if seen.len() > 10_000 {
+            seen.retain(|_, exp| *exp + ASSERTION_LEEWAY_SECONDS as i64 >= now_s);
+        }
+        let replay_key = format!("{client_id}\u{0}{}", claims.jti);
+        if seen.contains_key(&replay_key) {
+            return None;
+        }
+        seen.insert(replay_key, claims.exp);
+        Some(client)
     }
 
     /// Takes the last-used times collected since the previous call.

@@ -57,7 +57,10 @@ pub fn create(
     client
         .validate(max_ttl_seconds)
         .map_err(CreateError::Invalid)?;
-    let secret = if client.client_type == "confidential" {
+    // A private_key_jwt client proves itself with its key; it gets no shared secret.
+    let secret = if client.client_type == "confidential"
+        && client.token_endpoint_auth_method != "private_key_jwt"
+    {
         let plain = match given_secret {
             Some(s) => s,
             None => secrets::generate().map_err(|e| CreateError::Internal(e.to_string()))?,
@@ -151,5 +154,6 @@ pub fn admin_service_account(
         created_at: now,
         updated_at: now,
         managed_by: "api".into(),
+        jwks: None,
     }
 }

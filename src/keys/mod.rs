@@ -113,6 +113,7 @@ pub struct KeyInfo {
 }
 
 /// A public key and the algorithm it is pinned to.
+#[derive(Debug)]
 pub struct VerifyKey {
     /// Key id.
     pub kid: String,

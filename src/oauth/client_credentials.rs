@@ -27,7 +27,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use super::claims::{AccessTokenClaims, Audience, SERVICE_ACCOUNT};
 use super::error::{ErrorCode, OAuthError};
-use super::request::{ClientAuth, Params};
+use super::request::{assertion_audiences, ClientAuth, Params};
 use crate::clients::{valid_scope_token, CachedClient};
 use crate::server::AppState;
 
@@ -52,10 +52,17 @@ pub fn grant(
     now: DateTime<Utc>,
 ) -> Result<Issued, OAuthError> {
     let basic = auth.is_basic();
+    let by_assertion = matches!(auth, ClientAuth::Assertion { .. });
     let (client_id, secret) = match auth {
         ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => {
             (client_id, secret)
         }
+        // The assertion travels through oxide-auth as the credential; `Registrar::check`
+        // verifies it (RFC 7523 §2.2).
+        ClientAuth::Assertion {
+            client_id,
+            assertion,
+        } => (client_id, assertion),
         ClientAuth::None => {
             // RFC 6749 §4.4: the client MUST authenticate.
             return Err(match params.get("grant_type") {
@@ -106,6 +113,7 @@ pub fn grant(
     let mut endpoint = FlowEndpoint {
         flow: Flow {
             state,
+            by_assertion,
             now,
             targets,
             client: RefCell::new(None),
@@ -196,6 +204,7 @@ impl Request for FlowRequest<'_> {
 /// One request's run through the flow: registrar, negotiation and issuer in one place.
 struct Flow<'a> {
     state: &'a AppState,
+    by_assertion: bool,
     now: DateTime<Utc>,
     targets: Vec<String>,
     client: RefCell<Option<Arc<CachedClient>>>,
@@ -227,8 +236,22 @@ fn placeholder_redirect() -> Result<RegisteredUrl, RegistrarError> {
 
 impl Registrar for Flow<'_> {
     fn check(&self, client_id: &str, passphrase: Option<&[u8]>) -> Result<(), RegistrarError> {
-        let secret = passphrase.unwrap_or_default();
-        match self.state.clients.authenticate(client_id, secret, self.now) {
+        let credential = passphrase.unwrap_or_default();
+        let client = if self.by_assertion {
+            std::str::from_utf8(credential).ok().and_then(|assertion| {
+                self.state.clients.authenticate_assertion(
+                    client_id,
+                    assertion,
+                    &assertion_audiences(&self.state.issuer),
+                    self.now,
+                )
+            })
+        } else {
+            self.state
+                .clients
+                .authenticate(client_id, credential, self.now)
+        };
+        match client {
             Some(client) => {
                 *self.client.borrow_mut() = Some(client);
                 Ok(())

@@ -27,13 +27,16 @@ pub fn metadata(state: &AppState) -> serde_json::Value {
         "jwks_uri": format!("{iss}/.well-known/jwks.json"),
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        // Algorithms our ring provider verifies for private_key_jwt assertions (never HS*).
+        "token_endpoint_auth_signing_alg_values_supported":
+            ["ES256", "ES384", "EdDSA", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
         "introspection_endpoint": format!("{iss}/oauth2/introspect"),
         "introspection_endpoint_auth_methods_supported":
-            ["client_secret_basic", "client_secret_post"],
+            ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "revocation_endpoint": format!("{iss}/oauth2/revoke"),
         "revocation_endpoint_auth_methods_supported":
-            ["client_secret_basic", "client_secret_post"],
+            ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "scopes_supported": crate::admin_scopes(),
         "access_token_signing_alg_values_supported": [alg],
         "resource_indicators_supported": true,

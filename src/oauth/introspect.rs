@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::claims::AccessTokenClaims;
 use super::error::OAuthError;
-use super::request::{client_auth, read_form, ClientAuth, Params};
+use super::request::{authenticate, client_auth, read_form, Params};
 use crate::clients::CachedClient;
 use crate::resource::{AuthError, KeySource, Principal, TokenVerifier};
 use crate::server::AppState;
@@ -78,20 +78,12 @@ pub fn authenticate_caller(
     now: DateTime<Utc>,
 ) -> Result<Arc<CachedClient>, OAuthError> {
     let auth = client_auth(req, params)?;
-    let basic = auth.is_basic();
-    let (client_id, secret) = match auth {
-        ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => {
-            (client_id, secret)
-        }
-        // RFC 7662 §2.1, RFC 7009 §2.1: the caller must authenticate.
-        ClientAuth::None => return Err(OAuthError::invalid_client(false)),
-    };
-    match state
-        .clients
-        .authenticate(&client_id, secret.as_bytes(), now)
-    {
-        Some(client) if client.confidential => Ok(client),
-        _ => Err(OAuthError::invalid_client(basic)),
+    // RFC 7662 §2.1, RFC 7009 §2.1: the caller must authenticate, by any supported method.
+    let client = authenticate(&auth, state, now)?;
+    if client.confidential {
+        Ok(client)
+    } else {
+        Err(OAuthError::invalid_client(auth.is_basic()))
     }
 }
 

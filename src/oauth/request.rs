@@ -130,11 +130,28 @@ pub enum ClientAuth {
         /// client_secret
         secret: String,
     },
+    /// `private_key_jwt` (RFC 7523 §2.2).
+    Assertion {
+        /// client_id (from the body, or the assertion's `sub`)
+        client_id: String,
+        /// The signed JWT.
+        assertion: String,
+    },
     /// No credentials at all.
     None,
 }
 
 impl ClientAuth {
+    /// The client_id presented, by whatever method.
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            ClientAuth::Basic { client_id, .. }
+            | ClientAuth::Post { client_id, .. }
+            | ClientAuth::Assertion { client_id, .. } => Some(client_id),
+            ClientAuth::None => None,
+        }
+    }
+
     /// Whether HTTP Basic was used (and so a 401 must carry `WWW-Authenticate: Basic`).
     pub fn is_basic(&self) -> bool {
         matches!(self, ClientAuth::Basic { .. })
@@ -214,8 +231,70 @@ pub fn client_auth(req: &HttpRequest, params: &Params) -> Result<ClientAuth, OAu
         (None, None, Some(_)) => Err(OAuthError::invalid_request(
             "client_secret without client_id",
         )),
+        (None, body_id, None) if assertion => assertion_auth(params, body_id),
         (None, _, None) => Ok(ClientAuth::None),
     }
+}
+
+/// RFC 7521 §4.2 / RFC 7523 §2.2: `client_assertion_type` is the JWT bearer URN and
+/// `client_assertion` a JWT. The client_id is the body's, or else the assertion's `sub`
+/// (read unverified here only to find the client; the registry verifies it).
+fn assertion_auth(params: &Params, body_id: Option<&str>) -> Result<ClientAuth, OAuthError> {
+    let kind = params.get("client_assertion_type");
+    let Some(assertion) = params.get("client_assertion") else {
+        return Err(OAuthError::invalid_request(
+            "client_assertion_type without client_assertion",
+        ));
+    };
+    if kind != Some(JWT_BEARER) {
+        return Err(OAuthError::invalid_request(format!(
+            "client_assertion_type must be {JWT_BEARER}"
+        )));
+    }
+    let client_id = match body_id {
+        Some(id) => id.to_string(),
+        None => jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(assertion)
+            .ok()
+            .and_then(|c| c.get("sub").and_then(|s| s.as_str()).map(str::to_string))
+            .ok_or_else(|| OAuthError::invalid_client(false))?,
+    };
+    Ok(ClientAuth::Assertion {
+        client_id,
+        assertion: assertion.to_string(),
+    })
+}
+
+/// The assertion type of RFC 7523 §2.2.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The audiences a client assertion may name: our issuer and our token endpoint.
+pub fn assertion_audiences(issuer: &str) -> Vec<String> {
+    vec![issuer.to_string(), format!("{issuer}/oauth2/token")]
+}
+
+/// Authenticates the caller of an OAuth endpoint by any supported method; `invalid_client`
+/// (with a Basic challenge when Basic was used) for no or bad credentials.
+pub fn authenticate(
+    auth: &ClientAuth,
+    state: &crate::server::AppState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<std::sync::Arc<crate::clients::CachedClient>, OAuthError> {
+    let client = match auth {
+        ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => state
+            .clients
+            .authenticate(client_id, secret.as_bytes(), now),
+        ClientAuth::Assertion {
+            client_id,
+            assertion,
+        } => state.clients.authenticate_assertion(
+            client_id,
+            assertion,
+            &assertion_audiences(&state.issuer),
+            now,
+        ),
+        ClientAuth::None => None,
+    };
+    client.ok_or_else(|| OAuthError::invalid_client(auth.is_basic()))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::client_credentials;
 use super::error::{ErrorCode, OAuthError};
-use super::request::{client_auth, read_form, ClientAuth, Params};
+use super::request::{client_auth, read_form, Params};
 use crate::server::AppState;
 
 /// Parameters that may be given more than once (RFC 8707 §2; `audience` means the same).
@@ -40,12 +40,7 @@ async fn issue(
     let body = read_form(req, payload).await?;
     let params = Params::parse(&body, REPEATABLE)?;
     let auth = client_auth(req, &params)?;
-    let presented = match &auth {
-        ClientAuth::Basic { client_id, .. } | ClientAuth::Post { client_id, .. } => {
-            Some(client_id.as_str())
-        }
-        _ => None,
-    };
+    let presented = auth.client_id();
     // Before the secret is checked, so that a refused guesser learns nothing.
     let failures = limits.check_failures(peer, presented)?;
     let issued = match client_credentials::grant(state, auth, &params, Utc::now()) {

@@ -50,6 +50,8 @@ pub struct ClientRow {
     pub updated_at: NaiveDateTime,
     /// `api`, or `config` for a client declared in the configuration file.
     pub managed_by: String,
+    /// Public keys (a JWKS document) for `private_key_jwt`.
+    pub jwks: Option<String>,
 }
 
 /// A row of `client_secrets`. The secret itself is never stored.

@@ -30,6 +30,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         managed_by -> Text,
+        jwks -> Nullable<Text>,
     }
 }
 

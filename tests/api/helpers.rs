@@ -180,6 +180,7 @@ pub fn service_account(client_id: &str) -> Client {
         created_at: now,
         updated_at: now,
         managed_by: "api".into(),
+        jwks: None,
     }
 }
 

@@ -9,5 +9,6 @@ mod helpers;
 mod keys;
 mod lifecycle;
 mod operations;
+mod private_key_jwt;
 mod startup;
 mod token;
