@@ -150,6 +150,29 @@ fn check_grantable(
     Ok(())
 }
 
+/// CONTRACT: no principal grants what it does not hold — nor takes over a client that holds
+/// more than it does. Changing a client, or giving it a new credential (a secret, a key), is
+/// allowed only to a caller that holds every admin privilege that client holds; otherwise a
+/// narrow caller could mint a secret for a broad client and then act as it.
+pub(super) fn check_can_manage(caller: &Caller, target: &Client) -> Result<(), ApiError> {
+    let admin_scopes = crate::admin_scopes();
+    if let Some(scope) = target
+        .scopes
+        .iter()
+        .find(|s| admin_scopes.contains(&s.as_str()) && !caller.holds(s))
+    {
+        return Err(ApiError::forbidden(format!(
+            "this client holds the scope {scope:?}, which you do not hold"
+        )));
+    }
+    if target.is_admin_service_account && !caller.is_admin_service_account() {
+        return Err(ApiError::forbidden(
+            "this client is an admin service account and you are not",
+        ));
+    }
+    Ok(())
+}
+
 /// A client declared in the configuration file is changed there, not here.
 pub(super) fn refuse_configured(managed_by: &str) -> Result<(), ApiError> {
     if managed_by == "config" {
@@ -323,6 +346,7 @@ pub async fn update_client(
             .map_err(not_found)?,
     );
     refuse_configured(&before.managed_by)?;
+    check_can_manage(&caller, &before)?;
     if req
         .client_id
         .as_ref()
@@ -456,10 +480,8 @@ pub async fn revoke_client_tokens(
         .db
         .run(move |conn| {
             conn.transaction(|conn| {
-                let mut row = client_rows::find(conn, &id)?;
-                row.tokens_revoked_before = Some(now.naive_utc());
-                row.updated_at = now.naive_utc();
-                client_rows::update(conn, &row)?;
+                let row = client_rows::find(conn, &id)?;
+                client_rows::set_tokens_revoked_before(conn, &id, now.naive_utc())?;
                 audit::record(
                     conn,
                     &actor,

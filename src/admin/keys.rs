@@ -3,11 +3,9 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Serialize;
-use serde_json::json;
 
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::audit;
 use crate::keys::KeyInfo;
 use crate::server::AppState;
 use crate::storage::StoreError;
@@ -51,20 +49,10 @@ pub async fn rotate_keys(
         .db
         .run(move |conn| {
             let now = Utc::now();
-            let info = s
-                .keys
-                .rotate(conn, now)
-                .map_err(|e| StoreError::Pool(e.to_string()))?;
-            audit::record(
-                conn,
-                &actor,
-                "key.rotated",
-                "key",
-                &info.kid,
-                json!({"alg": info.alg}),
-                now,
-            )?;
-            Ok(info)
+            // The audit event is written in the rotation's own transaction.
+            s.keys
+                .rotate(conn, now, &actor)
+                .map_err(|e| StoreError::Pool(e.to_string()))
         })
         .await
         .map_err(ApiError::internal)?;

@@ -107,10 +107,17 @@ pub async fn create_secret(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: Option<web::Json<CreateSecretRequest>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
-    let req = body.map(web::Json::into_inner).unwrap_or_default();
+    // No body means all defaults; a body that does not parse is the caller's mistake (a bad
+    // expires_at must never become a secret that does not expire).
+    let req: CreateSecretRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateSecretRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?
+    };
     let now = Utc::now();
     let name = req.name.unwrap_or_else(|| "secret".into());
     if name.trim().is_empty() || name.chars().count() > 100 {
@@ -130,7 +137,10 @@ pub async fn create_secret(
         .run(move |conn| {
             conn.transaction(|conn| {
                 let client = client_rows::find(conn, &id)?;
-                if let Err(e) = super::clients::refuse_configured(&client.managed_by) {
+                let view = crate::clients::Client::from(&client);
+                let allowed = super::clients::refuse_configured(&client.managed_by)
+                    .and_then(|()| super::clients::check_can_manage(&caller, &view));
+                if let Err(e) = allowed {
                     return Ok(Err(e));
                 }
                 if client.token_endpoint_auth_method == "private_key_jwt" {

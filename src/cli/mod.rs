@@ -7,7 +7,7 @@ use chrono::Utc;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
-use crate::audit::{self, Actor};
+use crate::audit::Actor;
 use crate::clients::service;
 use crate::config::Settings;
 use crate::keys::{self, KeyPolicy};
@@ -142,17 +142,8 @@ fn rotate_keys(settings: &Settings) -> Result<(), String> {
     let policy = KeyPolicy::from_settings(settings).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = Utc::now();
-    let kid = keys::rotate(&mut conn, &master, &policy, now).map_err(|e| e.to_string())?;
-    audit::record(
-        &mut conn,
-        &Actor::system(),
-        "key.rotated",
-        "key",
-        &kid,
-        json!({}),
-        now,
-    )
-    .map_err(|e| e.to_string())?;
+    let kid = keys::rotate(&mut conn, &master, &policy, now, &Actor::system())
+        .map_err(|e| e.to_string())?;
     eprintln!("castellan: the new signing key is {kid}; running servers pick it up within cache.refresh_seconds");
     Ok(())
 }

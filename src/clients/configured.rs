@@ -25,6 +25,24 @@ use crate::storage::{new_row_id, DbConnection, StoreError};
 #[error("configured clients: {0}")]
 pub struct ConfiguredError(pub String);
 
+/// Inside the sync's transaction: a refusal rolls everything back like a store failure does.
+enum SyncError {
+    Refused(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for SyncError {
+    fn from(e: StoreError) -> Self {
+        SyncError::Store(e)
+    }
+}
+
+impl From<diesel::result::Error> for SyncError {
+    fn from(e: diesel::result::Error) -> Self {
+        SyncError::Store(StoreError::from_diesel(e))
+    }
+}
+
 /// Minimum length of a configured secret (it is compared with a fast hash).
 pub const MIN_SECRET_CHARS: usize = 32;
 
@@ -133,11 +151,11 @@ pub fn sync(
             let name = format!("entry #{} ({:?})", i + 1, entry.client_id);
             let kinds = principals::resolve(conn, &entry.client_id)?;
             let existing = if kinds.contains(&PrincipalKind::User) {
-                return Ok(Err(format!("{name} collides with the stored user {:?}", entry.client_id)));
+                return Err(SyncError::Refused(format!("{name} collides with the stored user {:?}", entry.client_id)));
             } else if kinds.contains(&PrincipalKind::Client) {
                 let row = client_rows::find_by_client_id(conn, &entry.client_id)?;
                 if row.managed_by != "config" {
-                    return Ok(Err(format!(
+                    return Err(SyncError::Refused(format!(
                         "{name} collides with the stored client {:?} (created through the admin API)",
                         entry.client_id
                     )));
@@ -148,12 +166,23 @@ pub fn sync(
             };
             let client = to_client(entry, existing.as_ref(), now);
             if let Err(problems) = client.validate(max_ttl_seconds) {
-                return Ok(Err(format!("{name}: {}", problems.join("; "))));
+                return Err(SyncError::Refused(format!("{name}: {}", problems.join("; "))));
             }
             let secret = match secret_of(entry, master) {
                 Ok(s) => s,
-                Err(e) => return Ok(Err(format!("{name}: {e}"))),
+                Err(e) => return Err(SyncError::Refused(format!("{name}: {e}"))),
             };
+            let flag_before = existing.as_ref().is_some_and(|r| r.is_admin_service_account);
+            if flag_before != client.is_admin_service_account {
+                let action = if client.is_admin_service_account {
+                    "client.admin_flag_set"
+                } else {
+                    "client.admin_flag_cleared"
+                };
+                audit::record(conn, &actor, action, "client", &client.client_id,
+                    json!({"managed_by": "config", "is_admin_service_account":
+                        {"before": flag_before, "after": client.is_admin_service_account}}), now)?;
+            }
             match existing {
                 Some(row) if !same_config(&row, &client.to_row()) => {
                     client_rows::update(conn, &client.to_row())?;
@@ -177,12 +206,12 @@ pub fn sync(
             audit::record(conn, &actor, "client.deleted", "client", &row.client_id,
                 json!({"managed_by": "config", "reason": "no longer in the configuration"}), now)?;
         }
-        Ok::<_, StoreError>(Ok(secrets))
+        Ok::<_, SyncError>(secrets)
     });
     match result {
-        Ok(Ok(secrets)) => Ok(secrets),
-        Ok(Err(message)) => Err(ConfiguredError(message)),
-        Err(e) => Err(ConfiguredError(e.to_string())),
+        Ok(secrets) => Ok(secrets),
+        Err(SyncError::Refused(message)) => Err(ConfiguredError(message)),
+        Err(SyncError::Store(e)) => Err(ConfiguredError(e.to_string())),
     }
 }
 

@@ -182,7 +182,12 @@ impl Settings {
             .merge(
                 Env::prefixed("CASTELLAN_")
                     .split("__")
-                    .filter(|key| !key.as_str().starts_with("test_")),
+                    // figment hands the key over as written (upper case): compare without case.
+                    .filter(|key| {
+                        !key.as_str()
+                            .get(..5)
+                            .is_some_and(|p| p.eq_ignore_ascii_case("test_"))
+                    }),
             );
         let settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
         settings.validate()?;

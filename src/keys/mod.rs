@@ -17,6 +17,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
 
+use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::storage::keys::{self as key_rows, KeyRow};
 use crate::storage::{DbConnection, StoreError};
@@ -165,14 +166,24 @@ impl KeyRing {
         let set = match build_set(conn, &master, &policy, now)? {
             Some(set) if set.signer.alg() == policy.alg => set,
             existing => {
-                if let Some(set) = existing {
+                if let Some(set) = &existing {
                     log::warn!(
                         "signing algorithm changed from {} to {}: rotating",
                         signer::alg_name(set.signer.alg()),
                         signer::alg_name(policy.alg)
                     );
                 }
-                create_key(conn, &master, &policy, now)?;
+                let action = if existing.is_some() {
+                    "key.rotated"
+                } else {
+                    "key.created"
+                };
+                {
+                    use diesel::Connection;
+                    conn.transaction(|conn| {
+                        create_key(conn, &master, &policy, now, &Actor::system(), action)
+                    })?;
+                }
                 build_set(conn, &master, &policy, now)?
                     .ok_or_else(|| KeyError::Config("no signing key after creating one".into()))?
             }
@@ -212,8 +223,13 @@ impl KeyRing {
     }
 
     /// Makes a new key current now; the others retire and stay published for the retention.
-    pub fn rotate(&self, conn: &mut DbConnection, now: DateTime<Utc>) -> Result<KeyInfo, KeyError> {
-        let kid = rotate(conn, &self.master, &self.policy, now)?;
+    pub fn rotate(
+        &self,
+        conn: &mut DbConnection,
+        now: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<KeyInfo, KeyError> {
+        let kid = rotate(conn, &self.master, &self.policy, now, actor)?;
         self.reload(conn, now)?;
         self.current()
             .infos
@@ -242,13 +258,18 @@ impl KeyRing {
                 let due = current.activates_at + interval;
                 if due - self.policy.publish_ahead <= now {
                     let activates_at = due.max(now + self.policy.publish_ahead);
-                    created = Some(create_key_at(
-                        conn,
-                        &self.master,
-                        &self.policy,
-                        now,
-                        activates_at,
-                    )?);
+                    use diesel::Connection;
+                    created = Some(conn.transaction(|conn| {
+                        create_key_at(
+                            conn,
+                            &self.master,
+                            &self.policy,
+                            now,
+                            activates_at,
+                            &Actor::system(),
+                            "key.rotation_scheduled",
+                        )
+                    })?);
                 }
             }
         }
@@ -267,16 +288,18 @@ impl KeyRing {
     }
 }
 
-/// Makes a new key current at `now` and retires the others (used by the CLI too).
+/// Makes a new key current at `now` and retires the others (used by the CLI too); the audit
+/// event is written in the same transaction.
 pub fn rotate(
     conn: &mut DbConnection,
     master: &MasterKey,
     policy: &KeyPolicy,
     now: DateTime<Utc>,
+    actor: &Actor,
 ) -> Result<String, KeyError> {
     use diesel::Connection;
     conn.transaction(|conn| {
-        let kid = create_key(conn, master, policy, now)?;
+        let kid = create_key(conn, master, policy, now, actor, "key.rotated")?;
         key_rows::retire_all_but(conn, &kid, now.naive_utc())?;
         Ok(kid)
     })
@@ -298,16 +321,21 @@ fn create_key(
     master: &MasterKey,
     policy: &KeyPolicy,
     now: DateTime<Utc>,
+    actor: &Actor,
+    action: &str,
 ) -> Result<String, KeyError> {
-    create_key_at(conn, master, policy, now, now)
+    create_key_at(conn, master, policy, now, now, actor, action)
 }
 
+/// Creates a key that signs from `activates_at`, and audits it. Call inside a transaction.
 fn create_key_at(
     conn: &mut DbConnection,
     master: &MasterKey,
     policy: &KeyPolicy,
     now: DateTime<Utc>,
     activates_at: DateTime<Utc>,
+    actor: &Actor,
+    action: &str,
 ) -> Result<String, KeyError> {
     let kid = new_kid()?;
     let pkcs8 = new_private_key(policy)?;
@@ -337,6 +365,15 @@ fn create_key_at(
         retired_at: None,
     };
     key_rows::insert(conn, &row)?;
+    audit::record(
+        conn,
+        actor,
+        action,
+        "key",
+        &kid,
+        serde_json::json!({"alg": row.alg, "activates_at": utc(row.activates_at)}),
+        now,
+    )?;
     Ok(kid)
 }
 

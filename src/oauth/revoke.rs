@@ -64,9 +64,30 @@ async fn revoke(
     };
     let jti = claims.jti;
     let client_pk = caller.id.clone();
+    let actor = crate::audit::Actor {
+        id: caller.client_id.clone(),
+        kind: "service_account".into(),
+        ip: req.peer_addr().map(|a| a.ip().to_string()),
+    };
+    let target = caller.client_id.clone();
     state
         .db
-        .run(move |conn| revoked::insert(conn, &jti, &client_pk, expires_at.naive_utc()))
+        .run(move |conn| {
+            use diesel::Connection;
+            // CONTRACT: revoking tokens is audited, in the same transaction.
+            conn.transaction(|conn| {
+                revoked::insert(conn, &jti, &client_pk, expires_at.naive_utc())?;
+                crate::audit::record(
+                    conn,
+                    &actor,
+                    "token.revoked",
+                    "client",
+                    &target,
+                    serde_json::json!({"jti": jti}),
+                    now,
+                )
+            })
+        })
         .await
         .map_err(|e| {
             log::error!("recording a revoked token failed: {e}");

@@ -13,7 +13,7 @@ pub async fn get_healthz() -> HttpResponse {
 /// `GET /readyz`: the database answers and a signing key is loaded.
 pub async fn get_readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = state.db.ping().await;
-    let keys = !state.keys.current().jwks.is_empty();
+    let keys = !state.keys.current().verifiers.is_empty();
     let body = json!({"database": database, "keys": keys});
     if database && keys {
         HttpResponse::Ok().json(body)

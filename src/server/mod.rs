@@ -164,8 +164,9 @@ impl Application {
             .local_addr()
             .map_err(|e| StartError(e.to_string()))?;
         let port = local.port();
-        if settings.issuer.is_none() {
-            // With port 0 the real port is known only now.
+        if settings.issuer.is_none() && listen.ends_with(":0") {
+            // CONTRACT: the default issuer is "http://" + the listen address; with port 0 the
+            // real port is known only now.
             settings.issuer = Some(format!("http://{local}"));
         }
         let (state, bootstrapped) = actix_web::web::block(move || prepare(settings))

@@ -8,9 +8,8 @@ use super::schema::{client_secrets, clients};
 use super::{DbConnection, StoreError, StoreResult};
 
 /// A row of `clients`. List fields are space-separated (see [`super::split_list`]).
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clients)]
-#[diesel(treat_none_as_null = true)]
 pub struct ClientRow {
     /// Internal row id (UUID).
     pub id: String,
@@ -97,10 +96,46 @@ pub fn insert(
     })
 }
 
-/// Replaces a client's row (the caller merged the partial update).
+/// Writes a client's changeable columns (the caller merged the partial update). Never
+/// `tokens_revoked_before`, which only [`set_tokens_revoked_before`] writes: an update that read
+/// the row before a bulk revocation must not undo it. Nor the identity columns.
 pub fn update(conn: &mut DbConnection, row: &ClientRow) -> StoreResult<()> {
     let n = diesel::update(clients::table.find(&row.id))
-        .set(row)
+        .set((
+            clients::name.eq(&row.name),
+            clients::description.eq(&row.description),
+            clients::client_type.eq(&row.client_type),
+            clients::grant_types.eq(&row.grant_types),
+            clients::scopes.eq(&row.scopes),
+            clients::default_scopes.eq(&row.default_scopes),
+            clients::audiences.eq(&row.audiences),
+            clients::token_ttl_seconds.eq(row.token_ttl_seconds),
+            clients::token_endpoint_auth_method.eq(&row.token_endpoint_auth_method),
+            clients::is_service_account.eq(row.is_service_account),
+            clients::is_admin_service_account.eq(row.is_admin_service_account),
+            clients::active.eq(row.active),
+            clients::updated_at.eq(row.updated_at),
+            clients::jwks.eq(&row.jwks),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from_diesel)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Bulk revocation: tokens of this client issued at or before `at` are refused.
+pub fn set_tokens_revoked_before(
+    conn: &mut DbConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> StoreResult<()> {
+    let n = diesel::update(clients::table.find(id))
+        .set((
+            clients::tokens_revoked_before.eq(Some(at)),
+            clients::updated_at.eq(at),
+        ))
         .execute(conn)
         .map_err(StoreError::from_diesel)?;
     if n == 0 {

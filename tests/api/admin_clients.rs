@@ -247,6 +247,24 @@ async fn the_store_itself_refuses_a_bad_admin_flag(backend: Backend) {
         matches!(result, Err(castellan::storage::StoreError::Constraint(_))),
         "{result:?}"
     );
+    // An update that read the row before a bulk revocation does not undo it.
+    let kept = app
+        .state
+        .db
+        .run(|conn| {
+            use castellan::storage::clients as rows;
+            let stale = rows::find_by_client_id(conn, ADMIN_ID)?;
+            let at = chrono::Utc::now().naive_utc();
+            rows::set_tokens_revoked_before(conn, &stale.id, at)?;
+            rows::update(conn, &stale)?;
+            // (PostgreSQL keeps microseconds: compare to the millisecond.)
+            Ok(rows::find(conn, &stale.id)?
+                .tokens_revoked_before
+                .is_some_and(|t| (t - at).num_milliseconds().abs() < 1))
+        })
+        .await
+        .unwrap();
+    assert!(kept, "a stale update undid the bulk revocation");
     // And the refused insert left no principal behind.
     let kinds = app
         .state
@@ -549,6 +567,42 @@ async fn no_principal_grants_what_it_does_not_hold(backend: Backend) {
         )
         .await;
     assert_eq!(a.status, 403);
+    // Nor take over a broader client: no new secret for it, no change to it (keys, flags…).
+    let boot = app.state.clients.get(ADMIN_ID).unwrap().id.clone();
+    let a = app
+        .admin(
+            "POST",
+            &format!("/clients/{boot}/secrets"),
+            Some(&writer),
+            None,
+        )
+        .await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    let a = app
+        .admin(
+            "PATCH",
+            &format!("/clients/{boot}"),
+            Some(&writer),
+            Some(json!({"name": "mine now"})),
+        )
+        .await;
+    assert_eq!(a.status, 403);
+    let full = app.admin_token().await;
+    let (holder, _) = app
+        .api_create_client(
+            &full,
+            json!({"client_id": "holder", "name": "h", "scopes": ["admin"]}),
+        )
+        .await;
+    let a = app
+        .admin(
+            "PATCH",
+            &format!("/clients/{}", holder["id"].as_str().unwrap()),
+            Some(&writer),
+            Some(json!({"is_admin_service_account": true})),
+        )
+        .await;
+    assert_eq!(a.status, 403);
     // A token narrowed to fewer scopes than its client has can't grant the rest either.
     let admin = app.admin_token().await;
     let _ = admin;
@@ -670,6 +724,32 @@ async fn secrets_rotate_list_without_values_and_revoke(backend: Backend) {
             .await
             .status,
         404
+    );
+    // A body that does not parse is refused, never a secret that does not expire.
+    for body in [
+        r#"{"expires_at": "tomorrow"}"#,
+        r#"{"expiry": "2099-01-01T00:00:00Z"}"#,
+        "{",
+    ] {
+        let res = app
+            .http
+            .post(app.url(&format!("/admin/v1{path}")))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{body}");
+    }
+    assert_eq!(
+        app.admin("GET", &path, Some(&admin), None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        2
     );
     // Expiry in the past, and secrets on a public client: refused.
     let a = app

@@ -244,6 +244,33 @@ async fn keys_list_with_states_and_rotate(backend: Backend) {
     )));
     let fresh = app.admin_token().await;
     assert_eq!(crate::helpers::jwt_part(&fresh, 0)["kid"], new_kid.as_str());
+    // A client revoking its own token at /oauth2/revoke is audited too.
+    let res = app
+        .http
+        .post(app.url("/oauth2/revoke"))
+        .header(
+            "Authorization",
+            crate::helpers::basic(ADMIN_ID, crate::helpers::ADMIN_SECRET),
+        )
+        .form(&[("token", admin.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let revoked = app
+        .admin(
+            "GET",
+            "/audit-events?action=token.revoked",
+            Some(&fresh),
+            None,
+        )
+        .await
+        .body;
+    assert_eq!(revoked["items"][0]["actor"], ADMIN_ID);
+    assert_eq!(
+        revoked["items"][0]["details"]["jti"],
+        crate::helpers::jwt_part(&admin, 1)["jti"]
+    );
     let events = app
         .admin(
             "GET",

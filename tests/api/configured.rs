@@ -194,6 +194,8 @@ async fn a_configured_id_that_collides_stops_start_up_naming_both(backend: Backe
         (vec!["api-made"], vec!["api-made", "admin API"]),
         (vec!["erin"], vec!["erin", "user"]),
         (vec!["twin", "twin"], vec!["#1", "#2", "twin"]),
+        // The first entry is fine, the second collides: nothing of the first may remain.
+        (vec!["fresh-one", "api-made"], vec!["#2", "api-made"]),
         (
             vec![crate::helpers::ADMIN_ID],
             vec![crate::helpers::ADMIN_ID, "admin API"],
@@ -232,13 +234,15 @@ async fn a_configured_id_that_collides_stops_start_up_naming_both(backend: Backe
         "{err}"
     );
     // Nothing was half-written by the refused starts.
-    let kinds = app
-        .state
-        .db
-        .run(|c| castellan::storage::principals::resolve(c, "twin"))
-        .await
-        .unwrap();
-    assert!(kinds.is_empty());
+    for id in ["twin", "fresh-one"] {
+        let kinds = app
+            .state
+            .db
+            .run(move |c| castellan::storage::principals::resolve(c, id))
+            .await
+            .unwrap();
+        assert!(kinds.is_empty(), "{id} was half-written");
+    }
 }
 
 async fn a_client_removed_from_the_configuration_leaves_the_store(backend: Backend) {

@@ -121,7 +121,7 @@ async fn rotation_keeps_the_old_key_published_until_its_tokens_expire(backend: B
         .run(move |conn| {
             state
                 .keys
-                .rotate(conn, chrono::Utc::now())
+                .rotate(conn, chrono::Utc::now(), &castellan::audit::Actor::system())
                 .map_err(|e| castellan::storage::StoreError::Pool(e.to_string()))
         })
         .await
@@ -283,6 +283,28 @@ async fn scheduled_rotation_publishes_the_next_key_before_it_signs(backend: Back
         .map(|k| format!("{:?}", k.state))
         .collect();
     assert_eq!(states, vec!["Current", "Next"]);
+    // Scheduling the next key is audited, by the system.
+    let events = app
+        .state
+        .db
+        .run(|c| {
+            castellan::storage::audit::list(
+                c,
+                &castellan::storage::audit::AuditFilter {
+                    action: Some("key.rotation_scheduled".into()),
+                    ..Default::default()
+                },
+                10,
+                0,
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].target.as_str(), events[0].actor.as_str()),
+        (next.as_str(), "system")
+    );
     // A second round in the window creates no third key.
     assert_eq!(maintain(born + secs(3600 - 300)).await, None);
     // At the due time the next key signs; the old one stays published for its tokens.

@@ -106,8 +106,15 @@ async fn change_client(
         .db
         .run(move |conn| {
             let mut row = client_rows::find_by_client_id(conn, &client_id)?;
+            let before = row.tokens_revoked_before;
             f(&mut row);
-            client_rows::update(conn, &row)
+            client_rows::update(conn, &row)?;
+            match row.tokens_revoked_before {
+                Some(at) if Some(at) != before => {
+                    client_rows::set_tokens_revoked_before(conn, &row.id, at)
+                }
+                _ => Ok(()),
+            }
         })
         .await
         .unwrap();
@@ -639,7 +646,11 @@ async fn discovery_names_introspection_and_revocation(backend: Backend) {
             format!("{iss}/oauth2/introspect")
         );
         assert_eq!(meta["revocation_endpoint"], format!("{iss}/oauth2/revoke"));
-        let methods = serde_json::json!(["client_secret_basic", "client_secret_post"]);
+        let methods = serde_json::json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt"
+        ]);
         assert_eq!(
             meta["introspection_endpoint_auth_methods_supported"],
             methods
