@@ -182,3 +182,100 @@ fn invalid_configuration_fails_loudly() {
         );
     }
 }
+
+/// SIGTERM while a token request is half sent: the server stops accepting, finishes that
+/// request (200 with a token), then exits cleanly. It also said where it listens, which
+/// database and which issuer.
+#[actix_web::test]
+async fn sigterm_finishes_in_flight_requests_then_exits() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("CASTELLAN_LISTEN", "127.0.0.1:0")
+        .env("CASTELLAN_BOOTSTRAP_CLIENT_ID", "graceful")
+        .env(
+            "CASTELLAN_BOOTSTRAP_CLIENT_SECRET",
+            "graceful-secret-0123456789abcdefghijkl",
+        )
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut announce = None;
+    while announce.is_none() && Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) {
+            if line.contains("(port ") {
+                announce = Some(line);
+            }
+        }
+    }
+    let announce = announce.expect("serve announces itself");
+    assert!(
+        announce.contains("database: sqlite") && announce.contains("issuer: http://127.0.0.1:"),
+        "{announce}"
+    );
+    let port: u16 = announce
+        .split("(port ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let body = "grant_type=client_credentials";
+    let auth = crate::helpers::basic("graceful", "graceful-secret-0123456789abcdefghijkl");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST /oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..5]
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(&body.as_bytes()[5..]).unwrap();
+    let mut response = String::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"access_token\""));
+    // Then it exits by itself, successfully, and new connections are refused.
+    let exit_deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < exit_deadline,
+            "the server did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
