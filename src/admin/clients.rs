@@ -183,7 +183,8 @@ pub(super) fn refuse_configured(managed_by: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn reload_clients(state: &web::Data<AppState>) -> Result<(), ApiError> {
+/// Reloads the token endpoint's in-memory clients after a change, so it takes effect at once.
+pub(super) async fn reload_clients(state: &web::Data<AppState>) -> Result<(), ApiError> {
     let s = state.clone();
     state.db.run(move |conn| s.clients.reload(conn)).await?;
     Ok(())

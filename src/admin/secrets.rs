@@ -176,12 +176,7 @@ pub async fn create_secret(
         })
         .await
         .map_err(not_found("client"))??;
-    let s = state.clone();
-    state
-        .db
-        .run(move |conn| s.clients.reload(conn))
-        .await
-        .map_err(ApiError::from)?;
+    super::clients::reload_clients(&state).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(CreatedSecretResponse {
@@ -222,11 +217,6 @@ pub async fn revoke_secret(
         })
         .await
         .map_err(not_found("secret"))?;
-    let s = state.clone();
-    state
-        .db
-        .run(move |conn| s.clients.reload(conn))
-        .await
-        .map_err(ApiError::from)?;
+    super::clients::reload_clients(&state).await?;
     Ok(HttpResponse::NoContent().finish())
 }

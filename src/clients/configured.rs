@@ -102,24 +102,16 @@ fn to_client(entry: &ConfiguredClient, existing: Option<&ClientRow>, now: DateTi
     };
     Client {
         id,
-        client_id: entry.client_id.clone(),
-        name: entry.name.clone(),
         description: "Declared in the configuration file".into(),
-        client_type: "confidential".into(),
-        grant_types: vec!["client_credentials".into()],
         scopes: entry.scopes.clone(),
         default_scopes: entry.default_scopes.clone(),
         audiences: entry.audiences.clone(),
         token_ttl_seconds: entry.token_ttl_seconds,
-        token_endpoint_auth_method: "client_secret_basic".into(),
-        is_service_account: true,
         is_admin_service_account: entry.is_admin_service_account,
-        active: true,
         tokens_revoked_before: revoked,
         created_at,
-        updated_at: now,
         managed_by: "config".into(),
-        jwks: None,
+        ..Client::service_account(&entry.client_id, &entry.name, now)
     }
 }
 

@@ -134,6 +134,32 @@ impl Client {
         }
     }
 
+    /// A new confidential service account with the client_credentials grant,
+    /// `client_secret_basic`, no scopes or audiences yet, active, managed by the API.
+    pub fn service_account(client_id: &str, name: &str, now: DateTime<Utc>) -> Self {
+        Client {
+            id: crate::storage::new_row_id(),
+            client_id: client_id.to_string(),
+            name: name.to_string(),
+            description: String::new(),
+            client_type: "confidential".into(),
+            grant_types: vec!["client_credentials".into()],
+            scopes: Vec::new(),
+            default_scopes: Vec::new(),
+            audiences: Vec::new(),
+            token_ttl_seconds: None,
+            token_endpoint_auth_method: "client_secret_basic".into(),
+            is_service_account: true,
+            is_admin_service_account: false,
+            active: true,
+            tokens_revoked_before: None,
+            created_at: now,
+            updated_at: now,
+            managed_by: "api".into(),
+            jwks: None,
+        }
+    }
+
     /// Whether it may use the client_credentials grant at all.
     pub fn has_grant(&self, grant: &str) -> bool {
         self.grant_types.iter().any(|g| g == grant)
@@ -264,27 +290,12 @@ mod tests {
     use super::*;
 
     fn admin() -> Client {
-        let now = Utc::now();
         Client {
-            id: "1".into(),
-            client_id: "ci".into(),
-            name: "CI".into(),
-            description: String::new(),
-            client_type: "confidential".into(),
-            grant_types: vec!["client_credentials".into()],
             scopes: vec!["admin".into()],
             default_scopes: vec!["admin".into()],
             audiences: vec!["urn:castellan:admin".into()],
-            token_ttl_seconds: None,
-            token_endpoint_auth_method: "client_secret_basic".into(),
-            is_service_account: true,
             is_admin_service_account: true,
-            active: true,
-            tokens_revoked_before: None,
-            created_at: now,
-            updated_at: now,
-            managed_by: "api".into(),
-            jwks: None,
+            ..Client::service_account("ci", "CI", Utc::now())
         }
     }
 

@@ -8,7 +8,7 @@ use super::{secrets, Client};
 use crate::audit::{self, Actor};
 use crate::keys::MasterKey;
 use crate::storage::clients::{self as client_rows, SecretRow};
-use crate::storage::{new_row_id, DbConnection, StoreError};
+use crate::storage::{DbConnection, StoreError};
 
 /// Why a client could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -127,33 +127,19 @@ pub fn admin_service_account(
     admin_audience: &str,
     now: DateTime<Utc>,
 ) -> Client {
+    let client_id = client_id.unwrap_or_else(|| {
+        let random = uuid::Uuid::new_v4().simple().to_string();
+        format!("castellan-admin-{}", &random[..12])
+    });
     Client {
-        id: new_row_id(),
-        client_id: client_id.unwrap_or_else(|| {
-            format!(
-                "castellan-admin-{}",
-                &uuid::Uuid::new_v4().simple().to_string()[..12]
-            )
-        }),
-        name: name.to_string(),
         description: "Admin service account created by bootstrap".into(),
-        client_type: "confidential".into(),
-        grant_types: vec!["client_credentials".into()],
         scopes: crate::admin_scopes()
             .iter()
             .map(|s| s.to_string())
             .collect(),
         default_scopes: vec!["admin".into()],
         audiences: vec![admin_audience.to_string()],
-        token_ttl_seconds: None,
-        token_endpoint_auth_method: "client_secret_basic".into(),
-        is_service_account: true,
         is_admin_service_account: true,
-        active: true,
-        tokens_revoked_before: None,
-        created_at: now,
-        updated_at: now,
-        managed_by: "api".into(),
-        jwks: None,
+        ..Client::service_account(&client_id, name, now)
     }
 }

@@ -774,16 +774,8 @@ async fn secrets_rotate_list_without_values_and_revoke(backend: Backend) {
         .await;
     assert_eq!(a.status, 422);
     // Creating and revoking secrets is audited.
-    let events = app
-        .admin("GET", "/audit-events?target=rot", Some(&admin), None)
-        .await
-        .body;
-    let actions: Vec<&str> = events["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let (actions, events) = app.audit_actions(&admin, "target=rot").await;
+    let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
     assert!(actions.contains(&"secret.created") && actions.contains(&"secret.revoked"));
     assert!(!events.to_string().contains(&second));
 }

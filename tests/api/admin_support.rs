@@ -52,6 +52,21 @@ impl TestApp {
         }
     }
 
+    /// The actions of the audit events a query selects, newest first, and the raw page.
+    pub async fn audit_actions(&self, token: &str, query: &str) -> (Vec<String>, Value) {
+        let page = self
+            .admin("GET", &format!("/audit-events?{query}"), Some(token), None)
+            .await
+            .body;
+        let actions = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_string())
+            .collect();
+        (actions, page)
+    }
+
     /// Creates a client through the admin API; returns (created body, secret).
     pub async fn api_create_client(&self, token: &str, body: Value) -> (Value, Option<String>) {
         let a = self

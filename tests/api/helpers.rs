@@ -160,27 +160,11 @@ async fn start(settings: Settings, dir: Arc<tempfile::TempDir>, db: Arc<TestDb>)
 
 /// A service account as most tests want it; adjust with the closure.
 pub fn service_account(client_id: &str) -> Client {
-    let now = Utc::now();
     Client {
-        id: castellan::storage::new_row_id(),
-        client_id: client_id.into(),
-        name: format!("{client_id} (test)"),
-        description: String::new(),
-        client_type: "confidential".into(),
-        grant_types: vec!["client_credentials".into()],
         scopes: vec!["read".into(), "write".into(), "account:usage:read".into()],
         default_scopes: vec!["read".into()],
         audiences: vec![API.into(), "urn:svc:b".into()],
-        token_ttl_seconds: None,
-        token_endpoint_auth_method: "client_secret_basic".into(),
-        is_service_account: true,
-        is_admin_service_account: false,
-        active: true,
-        tokens_revoked_before: None,
-        created_at: now,
-        updated_at: now,
-        managed_by: "api".into(),
-        jwks: None,
+        ..Client::service_account(client_id, &format!("{client_id} (test)"), Utc::now())
     }
 }
 

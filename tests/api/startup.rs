@@ -16,16 +16,17 @@ on_both_backends!(
 
 const BIN: &str = env!("CARGO_BIN_EXE_castellan");
 
-/// Runs `castellan serve` in an empty folder with no configuration but a free port, reads the
-/// credentials block and the port from standard error, and gets a token with them.
-#[actix_web::test]
-async fn first_start_with_no_configuration_works() {
-    let dir = tempfile::tempdir().unwrap();
+/// Runs `castellan serve` in `dir` with only `env` set (plus RUST_LOG=info); returns the child
+/// and a channel of its standard-error lines.
+fn spawn_serve(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
         .arg("serve")
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env_clear()
-        .env("CASTELLAN_LISTEN", "127.0.0.1:0")
+        .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -40,6 +41,15 @@ async fn first_start_with_no_configuration_works() {
             }
         }
     });
+    (child, rx)
+}
+
+/// Runs `castellan serve` in an empty folder with no configuration but a free port, reads the
+/// credentials block and the port from standard error, and gets a token with them.
+#[actix_web::test]
+async fn first_start_with_no_configuration_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, rx) = spawn_serve(dir.path(), &[("CASTELLAN_LISTEN", "127.0.0.1:0")]);
     let (mut id, mut secret, mut port) = (None, None, None);
     let deadline = Instant::now() + Duration::from_secs(30);
     while port.is_none() && Instant::now() < deadline {
@@ -190,30 +200,17 @@ fn invalid_configuration_fails_loudly() {
 async fn sigterm_finishes_in_flight_requests_then_exits() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_clear()
-        .env("CASTELLAN_LISTEN", "127.0.0.1:0")
-        .env("CASTELLAN_BOOTSTRAP_CLIENT_ID", "graceful")
-        .env(
-            "CASTELLAN_BOOTSTRAP_CLIENT_SECRET",
-            "graceful-secret-0123456789abcdefghijkl",
-        )
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = spawn_serve(
+        dir.path(),
+        &[
+            ("CASTELLAN_LISTEN", "127.0.0.1:0"),
+            ("CASTELLAN_BOOTSTRAP_CLIENT_ID", "graceful"),
+            (
+                "CASTELLAN_BOOTSTRAP_CLIENT_SECRET",
+                "graceful-secret-0123456789abcdefghijkl",
+            ),
+        ],
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut announce = None;
     while announce.is_none() && Instant::now() < deadline {
