@@ -227,11 +227,16 @@ impl Flow<'_> {
     }
 }
 
+/// client_credentials has no redirect, but oxide-auth's types want one; parsed once, not per
+/// request (this is the token endpoint's hot path).
+static PLACEHOLDER_REDIRECT: std::sync::LazyLock<Option<url::Url>> =
+    std::sync::LazyLock::new(|| url::Url::parse("urn:castellan:client-credentials").ok());
+
 fn placeholder_redirect() -> Result<RegisteredUrl, RegistrarError> {
-    // client_credentials has no redirect; oxide-auth's types want one all the same.
-    url::Url::parse("urn:castellan:client-credentials")
+    PLACEHOLDER_REDIRECT
+        .clone()
         .map(RegisteredUrl::Semantic)
-        .map_err(|_| RegistrarError::PrimitiveError)
+        .ok_or(RegistrarError::PrimitiveError)
 }
 
 impl Registrar for Flow<'_> {
