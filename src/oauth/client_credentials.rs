@@ -119,6 +119,7 @@ pub fn grant(
             client: RefCell::new(None),
             failure: RefCell::new(None),
             audiences: RefCell::new(Vec::new()),
+            granted_scope: RefCell::new(String::new()),
             issued: None,
         },
         extension: (),
@@ -210,6 +211,7 @@ struct Flow<'a> {
     client: RefCell<Option<Arc<CachedClient>>>,
     failure: RefCell<Option<OAuthError>>,
     audiences: RefCell<Vec<String>>,
+    granted_scope: RefCell<String>,
     issued: Option<Issued>,
 }
 
@@ -286,8 +288,14 @@ impl Registrar for Flow<'_> {
         scope: Option<Scope>,
     ) -> Result<PreGrant, RegistrarError> {
         let client = self.client()?;
-        let granted: Vec<String> = match &scope {
-            None => client.default_scopes.clone(),
+        let granted: Vec<&str> = match &scope {
+            // Default scopes are among the client's scopes (validated): keep the client's order.
+            None => client
+                .scopes
+                .iter()
+                .map(String::as_str)
+                .filter(|s| client.default_scopes.iter().any(|d| d == s))
+                .collect(),
             Some(requested) => {
                 if let Some(bad) = requested
                     .iter()
@@ -302,8 +310,8 @@ impl Registrar for Flow<'_> {
                 client
                     .scopes
                     .iter()
-                    .filter(|s| requested.iter().any(|r| r == s.as_str()))
-                    .cloned()
+                    .map(String::as_str)
+                    .filter(|s| requested.iter().any(|r| r == *s))
                     .collect()
             }
         };
@@ -325,12 +333,16 @@ impl Registrar for Flow<'_> {
             self.targets.clone()
         };
         *self.audiences.borrow_mut() = audiences;
-        let scope: Scope = granted.join(" ").parse().map_err(|_| {
+        // The granted scope string, in the client's order, is what the token carries: kept
+        // here so `issue` does not recompute it from oxide-auth's unordered Scope.
+        let granted = granted.join(" ");
+        let scope: Scope = granted.parse().map_err(|_| {
             self.fail(OAuthError::new(
                 ErrorCode::InvalidScope,
                 "the scope is malformed",
             ))
         })?;
+        *self.granted_scope.borrow_mut() = granted;
         Ok(PreGrant {
             client_id: bound.client_id.into_owned(),
             redirect_uri: bound.redirect_uri.into_owned(),
@@ -346,7 +358,9 @@ fn new_jti() -> Option<String> {
 }
 
 impl Issuer for Flow<'_> {
-    fn issue(&mut self, grant: Grant) -> Result<IssuedToken, ()> {
+    // oxide-auth's Grant holds the scope as an unordered set and a fixed 10-minute `until`;
+    // the token uses what negotiation recorded and the client's lifetime instead.
+    fn issue(&mut self, _grant: Grant) -> Result<IssuedToken, ()> {
         let client = self.client().map_err(|_| ())?;
         let settings = &self.state.settings.token;
         let ttl = client
@@ -354,18 +368,11 @@ impl Issuer for Flow<'_> {
             .unwrap_or(settings.default_ttl_seconds)
             .min(settings.max_ttl_seconds);
         let iat = self.now.timestamp();
-        // Scopes in the client's configured order (oxide-auth's Scope is a set).
-        let scope: Vec<&str> = client
-            .scopes
-            .iter()
-            .map(String::as_str)
-            .filter(|s| grant.scope.iter().any(|g| g == *s))
-            .collect();
-        let scope = scope.join(" ");
+        let scope = self.granted_scope.take();
         let claims = AccessTokenClaims {
             iss: self.state.issuer.clone(),
             sub: client.client_id.clone(),
-            aud: Audience::from_list(self.audiences.borrow().clone()),
+            aud: Audience::from_list(self.audiences.take()),
             exp: iat + ttl,
             iat,
             nbf: iat,
