@@ -3,7 +3,6 @@
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use chrono::{DateTime, Utc};
 
 use super::error::ApiError;
 use crate::audit::Actor;
@@ -68,27 +67,8 @@ fn live_check(conn: &mut DbConnection, p: &Principal) -> Result<Live, StoreError
                 }
                 Err(e) => return Err(e),
             };
-            if !client.active {
-                return Ok(Live::Refused(AuthError::InvalidToken(
-                    "the client is disabled".into(),
-                )));
-            }
-            let revoked_before = client
-                .tokens_revoked_before
-                .map(|t| DateTime::<Utc>::from_naive_utc_and_offset(t, Utc).timestamp());
-            if revoked_before.is_some_and(|t| p.issued_at <= t) {
-                return Ok(Live::Refused(AuthError::InvalidToken(
-                    "the token was revoked".into(),
-                )));
-            }
-            // A token older than its client was issued to an earlier client with the same
-            // client_id (deleted, then the id reused): it speaks for someone else.
-            let created =
-                DateTime::<Utc>::from_naive_utc_and_offset(client.created_at, Utc).timestamp();
-            if p.issued_at < created {
-                return Ok(Live::Refused(AuthError::InvalidToken(
-                    "the token predates its client".into(),
-                )));
+            if let Some(reason) = client.refuses_token_issued_at(p.issued_at) {
+                return Ok(Live::Refused(AuthError::InvalidToken(reason.into())));
             }
             if client.client_type != "confidential" || !client.is_admin_service_account {
                 return Ok(Live::NotAdmin);

@@ -53,6 +53,28 @@ pub struct ClientRow {
     pub jwks: Option<String>,
 }
 
+impl ClientRow {
+    /// Why this client no longer stands behind a token it issued at `iat` (seconds), if it
+    /// does not: disabled; the token predates the client (a deleted client's id, reused); or a
+    /// bulk revocation at or after `iat` (second precision, as `iat` is, so a token issued in
+    /// the very second of the revocation is revoked too). One rule for every checker.
+    pub fn refuses_token_issued_at(&self, iat: i64) -> Option<&'static str> {
+        if !self.active {
+            return Some("the client is disabled");
+        }
+        if iat < self.created_at.and_utc().timestamp() {
+            return Some("the token predates its client");
+        }
+        if self
+            .tokens_revoked_before
+            .is_some_and(|before| iat <= before.and_utc().timestamp())
+        {
+            return Some("the token was revoked");
+        }
+        None
+    }
+}
+
 /// A row of `client_secrets`. The secret itself is never stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = client_secrets)]
