@@ -3,12 +3,14 @@
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
+use chrono::Utc;
 
 use super::error::ApiError;
 use crate::audit::Actor;
+use crate::domain::{tokens, Acting, Powers};
 use crate::resource::{AuthError, Authenticated, Principal, PrincipalKind};
 use crate::server::AppState;
-use crate::storage::clients::{self as client_rows, ClientRow};
+use crate::storage::clients::{self as client_rows};
 use crate::storage::{revoked, users as user_rows, DbConnection, StoreError};
 
 /// An authenticated, currently allowed caller of the admin API.
@@ -17,72 +19,80 @@ pub struct Caller {
     pub principal: Principal,
     /// For audit events: id, kind, IP address.
     pub actor: Actor,
-    /// The caller's own client row, for a service account.
-    pub client: Option<ClientRow>,
+    /// Who acts, with the powers it has at this moment.
+    pub acting: Acting,
 }
 
 impl Caller {
-    /// Requires `scope` or the all-covering `admin` (403 `insufficient_scope` otherwise).
+    /// Requires `scope`, or the all-covering `admin`, in the token AND in what the principal
+    /// holds now (403 `insufficient_scope` otherwise).
     pub fn require(&self, scope: &str) -> Result<(), AuthError> {
-        self.principal.require_scope(&["admin", scope])
-    }
-
-    /// Whether the token holds `scope` (directly or through `admin`).
-    pub fn holds(&self, scope: &str) -> bool {
-        self.principal.has_scope("admin") || self.principal.has_scope(scope)
-    }
-
-    /// Whether the caller is itself an admin service account.
-    pub fn is_admin_service_account(&self) -> bool {
-        self.client
-            .as_ref()
-            .is_some_and(|c| c.is_admin_service_account)
+        if self.acting.powers.allows(scope) {
+            Ok(())
+        } else {
+            Err(AuthError::InsufficientScope {
+                scope: format!("admin {scope}"),
+            })
+        }
     }
 }
 
 /// The verdict of the live check.
 enum Live {
-    Allowed(Option<Box<ClientRow>>),
+    Allowed(Powers),
     Refused(AuthError),
     NotAdmin,
 }
 
 /// CONTRACT: a service-account token reaches the admin API only while its client is, at the
 /// time of the call, active, confidential and flagged admin, and only if the token was not
-/// revoked, one by one or in bulk. Read from the store on every call, not from a cache.
-fn live_check(conn: &mut DbConnection, p: &Principal) -> Result<Live, StoreError> {
+/// revoked, one by one or in bulk; its scopes work only while the client still holds them.
+/// Read from the store on every call, not from a cache.
+fn live_check(
+    conn: &mut DbConnection,
+    p: &Principal,
+    limits: (i64, i64),
+) -> Result<Live, StoreError> {
+    let refused = |why: &str| Ok(Live::Refused(AuthError::InvalidToken(why.into())));
+    if let Some(why) =
+        tokens::time_problem(p.issued_at, p.expires_at, Utc::now(), limits.0, limits.1)
+    {
+        return refused(why);
+    }
     if revoked::is_revoked(conn, &p.jti)? {
-        return Ok(Live::Refused(AuthError::InvalidToken(
-            "the token was revoked".into(),
-        )));
+        return refused("the token was revoked");
     }
     match p.kind {
         PrincipalKind::ServiceAccount => {
             let client = match client_rows::find_by_client_id(conn, &p.subject) {
                 Ok(c) => c,
-                Err(StoreError::NotFound) => {
-                    return Ok(Live::Refused(AuthError::InvalidToken(
-                        "the client no longer exists".into(),
-                    )))
-                }
+                Err(StoreError::NotFound) => return refused("the client no longer exists"),
                 Err(e) => return Err(e),
             };
-            if let Some(reason) = client.refuses_token_issued_at(p.issued_at) {
-                return Ok(Live::Refused(AuthError::InvalidToken(reason.into())));
+            let issued = tokens::issued_at(&p.jti, p.issued_at);
+            if let Some(reason) = client.refuses_token_issued_at(issued) {
+                return refused(reason);
             }
             if client.client_type != "confidential" || !client.is_admin_service_account {
                 return Ok(Live::NotAdmin);
             }
-            Ok(Live::Allowed(Some(Box::new(client))))
+            Ok(Live::Allowed(Powers::new(
+                p.scopes.clone(),
+                crate::storage::split_list(&client.scopes),
+                crate::storage::split_list(&client.audiences),
+                client.is_admin_service_account,
+            )))
         }
         PrincipalKind::User => match user_rows::find_by_username(conn, &p.subject) {
-            Ok(user) if user.active => Ok(Live::Allowed(None)),
-            Ok(_) => Ok(Live::Refused(AuthError::InvalidToken(
-                "the user is disabled".into(),
+            // People hold nothing of their own yet (groups will give them scopes).
+            Ok(user) if user.active => Ok(Live::Allowed(Powers::new(
+                p.scopes.clone(),
+                Vec::new(),
+                Vec::new(),
+                false,
             ))),
-            Err(StoreError::NotFound) => Ok(Live::Refused(AuthError::InvalidToken(
-                "the user no longer exists".into(),
-            ))),
+            Ok(_) => refused("the user is disabled"),
+            Err(StoreError::NotFound) => refused("the user no longer exists"),
             Err(e) => Err(e),
         },
     }
@@ -101,13 +111,15 @@ impl FromRequest for Caller {
             let Authenticated(principal) = authenticated.await?;
             let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
             let p = principal.clone();
+            let token = &state.settings.token;
+            let limits = (token.max_ttl_seconds, token.leeway_seconds);
             let live = state
                 .db
-                .run(move |conn| live_check(conn, &p))
+                .run(move |conn| live_check(conn, &p, limits))
                 .await
-                .map_err(ApiError::internal)?;
-            let client = match live {
-                Live::Allowed(client) => client.map(|c| *c),
+                .map_err(ApiError::from)?;
+            let powers = match live {
+                Live::Allowed(powers) => powers,
                 Live::Refused(err) => return Err(err.into()),
                 Live::NotAdmin => {
                     return Err(ApiError::forbidden(
@@ -123,8 +135,8 @@ impl FromRequest for Caller {
             };
             Ok(Caller {
                 principal,
-                actor,
-                client,
+                actor: actor.clone(),
+                acting: Acting { actor, powers },
             })
         })
     }

@@ -5,7 +5,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Value};
 
-use crate::clients::service::CreateError;
+use crate::domain::DomainError;
 use crate::storage::StoreError;
 
 /// An admin API error answer.
@@ -120,12 +120,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<CreateError> for ApiError {
-    fn from(e: CreateError) -> Self {
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
         match e {
-            CreateError::Invalid(errors) => ApiError::unprocessable(errors),
-            CreateError::Conflict(m) => ApiError::conflict(m),
-            CreateError::Internal(m) => ApiError::internal(m),
+            DomainError::NotFound(what) => ApiError::not_found(what),
+            DomainError::Invalid(errors) => ApiError::unprocessable(errors),
+            DomainError::Conflict(m) => ApiError::conflict(m),
+            DomainError::Forbidden(m) => ApiError::forbidden(m),
+            DomainError::Store(e) => e.into(),
+            DomainError::Internal(m) => ApiError::internal(m),
         }
     }
 }

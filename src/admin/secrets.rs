@@ -3,17 +3,13 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::audit;
-use crate::clients::secrets;
+use crate::domain::clients::NewSecret;
 use crate::server::AppState;
-use crate::storage::clients::{self as client_rows, SecretRow};
-use crate::storage::StoreError;
+use crate::storage::clients::SecretRow;
 
 const READ: &str = "admin:clients:read";
 const WRITE: &str = "admin:clients:write";
@@ -72,13 +68,6 @@ pub struct CreatedSecretResponse {
     pub secret: String,
 }
 
-fn not_found(what: &'static str) -> impl Fn(StoreError) -> ApiError {
-    move |e| match e {
-        StoreError::NotFound => ApiError::not_found(what),
-        other => other.into(),
-    }
-}
-
 /// `GET /admin/v1/clients/{id}/secrets`
 #[utoipa::path(get, path = "/admin/v1/clients/{id}/secrets", tag = "secrets", params(("id" = String, Path)),
     responses((status = 200, body = Vec<SecretInfo>), (status = 404)), security(("bearer" = [])))]
@@ -89,13 +78,10 @@ pub async fn list_secrets(
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
     let rows = state
-        .db
-        .run(move |conn| {
-            client_rows::find(conn, &id)?;
-            client_rows::list_secrets(conn, &id)
-        })
+        .client_service()
+        .secrets(id.into_inner())
         .await
-        .map_err(not_found("client"))?;
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(rows.iter().map(SecretInfo::from).collect::<Vec<_>>()))
 }
 
@@ -118,65 +104,15 @@ pub async fn create_secret(
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?
     };
-    let now = Utc::now();
-    let name = req.name.unwrap_or_else(|| "secret".into());
-    if name.trim().is_empty() || name.chars().count() > 100 {
-        return Err(
-            ApiError::unprocessable(vec!["name must be 1 to 100 characters".into()]).into(),
-        );
-    }
-    if req.expires_at.is_some_and(|t| t <= now) {
-        return Err(ApiError::unprocessable(vec!["expires_at is in the past".into()]).into());
-    }
-    let plain = secrets::generate().map_err(ApiError::internal)?;
-    let s = state.clone();
-    let actor = caller.actor.clone();
-    let secret_plain = plain.clone();
-    let row = state
-        .db
-        .run(move |conn| {
-            conn.transaction(|conn| {
-                let client = client_rows::find(conn, &id)?;
-                let view = crate::clients::Client::from(&client);
-                let allowed = super::clients::refuse_configured(&client.managed_by)
-                    .and_then(|()| super::clients::check_can_manage(&caller, &view));
-                if let Err(e) = allowed {
-                    return Ok(Err(e));
-                }
-                if client.token_endpoint_auth_method == "private_key_jwt" {
-                    return Ok(Err(ApiError::unprocessable(vec![
-                        "a private_key_jwt client authenticates with its key, not a secret".into(),
-                    ])));
-                }
-                if client.client_type != "confidential" {
-                    return Ok(Err(ApiError::unprocessable(vec![
-                        "a public client has no secrets".into(),
-                    ])));
-                }
-                let row = secrets::new_row(
-                    &s.master,
-                    &client.id,
-                    &name,
-                    &secret_plain,
-                    req.expires_at,
-                    now,
-                );
-                client_rows::insert_secret(conn, &row)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    "secret.created",
-                    "client",
-                    &client.client_id,
-                    json!({"secret_id": row.id, "name": row.name, "expires_at": req.expires_at}),
-                    now,
-                )?;
-                Ok(Ok(row))
-            })
-        })
+    let new = NewSecret {
+        name: req.name,
+        expires_at: req.expires_at,
+    };
+    let (row, plain) = state
+        .client_service()
+        .add_secret(&caller.acting, id.into_inner(), new, Utc::now())
         .await
-        .map_err(not_found("client"))??;
-    super::clients::reload_clients(&state).await?;
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(CreatedSecretResponse {
@@ -196,27 +132,10 @@ pub async fn revoke_secret(
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let (id, secret_id) = path.into_inner();
-    let actor = caller.actor.clone();
     state
-        .db
-        .run(move |conn| {
-            conn.transaction(|conn| {
-                let client = client_rows::find(conn, &id)?;
-                let now = Utc::now();
-                client_rows::revoke_secret(conn, &id, &secret_id, now.naive_utc())?;
-                audit::record(
-                    conn,
-                    &actor,
-                    "secret.revoked",
-                    "client",
-                    &client.client_id,
-                    json!({"secret_id": secret_id}),
-                    now,
-                )
-            })
-        })
+        .client_service()
+        .revoke_secret(&caller.acting, id, secret_id, Utc::now())
         .await
-        .map_err(not_found("secret"))?;
-    super::clients::reload_clients(&state).await?;
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }

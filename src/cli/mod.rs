@@ -112,7 +112,10 @@ fn bootstrap(settings: &Settings, name: &str, as_json: bool) -> Result<(), Strin
         &master,
         client,
         None,
-        settings.token.max_ttl_seconds,
+        &crate::domain::clients::ClientRules {
+            max_ttl_seconds: settings.token.max_ttl_seconds,
+            admin_audience: settings.admin.audience.clone(),
+        },
         &Actor::system(),
         now,
     )

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::storage::clients::ClientRow;
 use crate::storage::{join_list, split_list};
 
-pub use registry::{CachedClient, ClientRegistry};
+pub use registry::{AuthMethod, CachedClient, ClientRegistry};
 
 /// The grant types a client may be given. Only client_credentials is served today; the others
 /// are recorded for the human login flow to come.
@@ -71,6 +71,10 @@ pub struct Client {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub jwks: Option<serde_json::Value>,
+    /// Audiences used when a request names none (a subset of `audiences`); all of them when
+    /// null.
+    #[serde(default)]
+    pub default_audiences: Option<Vec<String>>,
 }
 
 fn managed_by_api() -> String {
@@ -103,6 +107,7 @@ impl From<&ClientRow> for Client {
             updated_at: utc(r.updated_at),
             managed_by: r.managed_by.clone(),
             jwks: r.jwks.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+            default_audiences: r.default_audiences.as_deref().map(split_list),
         }
     }
 }
@@ -131,6 +136,7 @@ impl Client {
             updated_at: self.updated_at.naive_utc(),
             managed_by: self.managed_by.clone(),
             jwks: self.jwks.as_ref().map(|j| j.to_string()),
+            default_audiences: self.default_audiences.as_deref().map(join_list),
         }
     }
 
@@ -157,6 +163,7 @@ impl Client {
             updated_at: now,
             managed_by: "api".into(),
             jwks: None,
+            default_audiences: None,
         }
     }
 
@@ -197,6 +204,13 @@ impl Client {
         for a in &self.audiences {
             if a.is_empty() || a.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 problems.push(format!("{a:?} is not a valid audience"));
+            }
+        }
+        for d in self.default_audiences.iter().flatten() {
+            if !self.audiences.contains(d) {
+                problems.push(format!(
+                    "default audience {d:?} is not among the client's audiences"
+                ));
             }
         }
         if let Some(ttl) = self.token_ttl_seconds {
@@ -249,6 +263,45 @@ impl Client {
         } else {
             Err(problems)
         }
+    }
+}
+
+impl Client {
+    /// CONTRACT (Audiences): a token that carries the admin audience carries no other, so
+    /// `default_audiences` may not name it beside another.
+    pub fn audience_problems(&self, admin_audience: &str) -> Vec<String> {
+        match &self.default_audiences {
+            Some(d) if d.len() > 1 && d.iter().any(|a| a == admin_audience) => vec![format!(
+                "default_audiences may not hold the admin audience {admin_audience:?} together \
+                 with another: a token for the admin API carries no other audience"
+            )],
+            _ => Vec::new(),
+        }
+    }
+
+    /// What it holds, for the rule "no principal grants what it does not hold".
+    pub fn holdings(&self) -> crate::domain::powers::Holdings<'_> {
+        crate::domain::powers::Holdings {
+            scopes: &self.scopes,
+            audiences: &self.audiences,
+            admin_flag: self.is_admin_service_account,
+        }
+    }
+
+    /// Any admin privilege: an admin-audience scope or the admin flag (CONTRACT: promotion is
+    /// going from none to some).
+    pub fn has_admin_privilege(&self) -> bool {
+        self.is_admin_service_account
+            || self
+                .scopes
+                .iter()
+                .any(|s| crate::domain::powers::is_admin_scope(s))
+    }
+
+    /// An active admin service account holding the full `admin` scope: one of those the last
+    /// can't be removed.
+    pub fn is_full_admin(&self) -> bool {
+        self.active && self.is_admin_service_account && self.scopes.iter().any(|s| s == "admin")
     }
 }
 

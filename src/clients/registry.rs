@@ -41,6 +41,17 @@ pub struct CachedSecret {
     pub prehashed: bool,
 }
 
+impl CachedSecret {
+    fn from_row(s: &SecretRow) -> Self {
+        CachedSecret {
+            id: s.id.clone(),
+            hash: s.secret_hash.clone(),
+            expires_at: s.expires_at.map(utc),
+            prehashed: false,
+        }
+    }
+}
+
 /// What the token endpoint needs to know of a client.
 #[derive(Debug)]
 pub struct CachedClient {
@@ -70,10 +81,38 @@ pub struct CachedClient {
     pub tokens_revoked_before: Option<DateTime<Utc>>,
     /// Live secrets.
     pub secrets: Vec<CachedSecret>,
-    /// Authenticates with `private_key_jwt` only (secrets are refused).
-    pub private_key_jwt: bool,
+    /// The one client authentication method it registered.
+    pub auth_method: AuthMethod,
+    /// Audiences used when a request names none (None: all of `audiences`).
+    pub default_audiences: Option<Vec<String>>,
     /// Its public keys for `private_key_jwt`, by kid, each pinned to its algorithm.
     pub assertion_keys: HashMap<String, Arc<VerifyKey>>,
+}
+
+/// A client authentication method at the token endpoint (RFC 7591 §2 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// HTTP Basic with the form-encoded id and secret.
+    ClientSecretBasic,
+    /// id and secret in the form body.
+    ClientSecretPost,
+    /// A signed JWT (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// None: a public client.
+    None,
+}
+
+impl AuthMethod {
+    /// From its registered name; an unknown one (the store refuses those) authenticates
+    /// nothing.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "client_secret_basic" => AuthMethod::ClientSecretBasic,
+            "client_secret_post" => AuthMethod::ClientSecretPost,
+            "private_key_jwt" => AuthMethod::PrivateKeyJwt,
+            _ => AuthMethod::None,
+        }
+    }
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -97,7 +136,8 @@ impl CachedClient {
             token_ttl_seconds: row.token_ttl_seconds,
             tokens_revoked_before: row.tokens_revoked_before.map(utc),
             secrets,
-            private_key_jwt: row.token_endpoint_auth_method == "private_key_jwt",
+            auth_method: AuthMethod::from_name(&row.token_endpoint_auth_method),
+            default_audiences: row.default_audiences.as_deref().map(split_list),
             assertion_keys: row
                 .jwks
                 .as_deref()
@@ -147,20 +187,50 @@ impl ClientRegistry {
         Ok(registry)
     }
 
-    /// Re-reads every client and live secret from the store.
+    /// Re-reads every client and live secret from the store (at start-up, and on a timer as
+    /// a safety net for changes made elsewhere; a change made here updates its own entry).
     pub fn reload(&self, conn: &mut DbConnection) -> StoreResult<()> {
         let (rows, secret_rows) = client_rows::load_all(conn)?;
-        let configured = match self.configured.read() {
+        let map = build_map(&rows, secret_rows, self.configured_secrets());
+        *self.write_map() = Arc::new(map);
+        Ok(())
+    }
+
+    fn configured_secrets(&self) -> HashMap<String, Vec<CachedSecret>> {
+        match self.configured.read() {
             Ok(g) => g.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        let map = build_map(&rows, secret_rows, configured);
-        let mut guard = match self.clients.write() {
+        }
+    }
+
+    fn write_map(&self) -> std::sync::RwLockWriteGuard<'_, Arc<ClientMap>> {
+        match self.clients.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
-        };
+        }
+    }
+
+    /// Puts one client's new state in place, as the change that made it committed: a copy of
+    /// the map's pointers, not a reload of every client.
+    pub fn upsert(&self, row: &ClientRow, secret_rows: &[SecretRow]) {
+        let mut secrets = self
+            .configured_secrets()
+            .remove(&row.id)
+            .unwrap_or_default();
+        secrets.extend(secret_rows.iter().map(CachedSecret::from_row));
+        let entry = Arc::new(CachedClient::new(row, secrets));
+        let mut guard = self.write_map();
+        let mut map = ClientMap::clone(&guard);
+        map.insert(row.client_id.clone(), entry);
         *guard = Arc::new(map);
-        Ok(())
+    }
+
+    /// Drops a deleted client.
+    pub fn remove(&self, client_id: &str) {
+        let mut guard = self.write_map();
+        let mut map = ClientMap::clone(&guard);
+        map.remove(client_id);
+        *guard = Arc::new(map);
     }
 
     fn snapshot(&self) -> Arc<ClientMap> {
@@ -197,6 +267,7 @@ impl ClientRegistry {
         &self,
         client_id: &str,
         secret: &[u8],
+        method: AuthMethod,
         now: DateTime<Utc>,
     ) -> Option<Arc<CachedClient>> {
         let client = self.get(client_id);
@@ -204,8 +275,9 @@ impl ClientRegistry {
             let _ = self.master.verify_secret(secret, &self.dummy_hash);
             return None;
         };
-        if client.private_key_jwt {
-            // Its key is its credential; a shared secret, even a correct one, is not.
+        if client.auth_method != method {
+            // CONTRACT: a client authenticates only by the method it registered; a key
+            // client's key is its credential and a shared secret, even a correct one, is not.
             let _ = self.master.verify_secret(secret, &self.dummy_hash);
             return None;
         }
@@ -267,7 +339,7 @@ impl ClientRegistry {
         now: DateTime<Utc>,
     ) -> Option<Arc<CachedClient>> {
         let client = self.get(client_id)?;
-        if !client.private_key_jwt || !client.active {
+        if client.auth_method != AuthMethod::PrivateKeyJwt || !client.active {
             return None;
         }
         let header = jsonwebtoken::decode_header(assertion).ok()?;
@@ -345,12 +417,7 @@ fn build_map(
         by_client
             .entry(s.client_pk.clone())
             .or_default()
-            .push(CachedSecret {
-                id: s.id,
-                hash: s.secret_hash,
-                expires_at: s.expires_at.map(utc),
-                prehashed: false,
-            });
+            .push(CachedSecret::from_row(&s));
     }
     rows.iter()
         .map(|row| {

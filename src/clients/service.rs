@@ -6,33 +6,11 @@ use serde_json::json;
 
 use super::{secrets, Client};
 use crate::audit::{self, Actor};
+use crate::domain::clients::ClientRules;
+use crate::domain::DomainError;
 use crate::keys::MasterKey;
 use crate::storage::clients::{self as client_rows, SecretRow};
 use crate::storage::{DbConnection, StoreError};
-
-/// Why a client could not be created.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateError {
-    /// It breaks a rule (422).
-    #[error("invalid client: {}", .0.join("; "))]
-    Invalid(Vec<String>),
-    /// Its identifier is taken (409).
-    #[error("{0}")]
-    Conflict(String),
-    /// The store or crypto failed.
-    #[error("{0}")]
-    Internal(String),
-}
-
-impl From<StoreError> for CreateError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(m) => CreateError::Conflict(m),
-            StoreError::Constraint(m) => CreateError::Invalid(vec![m]),
-            other => CreateError::Internal(other.to_string()),
-        }
-    }
-}
 
 /// A client just created, with its first secret in the clear (shown once).
 #[derive(Debug)]
@@ -50,20 +28,25 @@ pub fn create(
     master: &MasterKey,
     client: Client,
     given_secret: Option<String>,
-    max_ttl_seconds: i64,
+    rules: &ClientRules,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<Created, CreateError> {
-    client
-        .validate(max_ttl_seconds)
-        .map_err(CreateError::Invalid)?;
+) -> Result<Created, DomainError> {
+    let mut problems = client
+        .validate(rules.max_ttl_seconds)
+        .err()
+        .unwrap_or_default();
+    problems.extend(client.audience_problems(&rules.admin_audience));
+    if !problems.is_empty() {
+        return Err(DomainError::Invalid(problems));
+    }
     // A private_key_jwt client proves itself with its key; it gets no shared secret.
     let secret = if client.client_type == "confidential"
         && client.token_endpoint_auth_method != "private_key_jwt"
     {
         let plain = match given_secret {
             Some(s) => s,
-            None => secrets::generate().map_err(|e| CreateError::Internal(e.to_string()))?,
+            None => secrets::generate().map_err(|e| DomainError::Internal(e.to_string()))?,
         };
         let row = secrets::new_row(master, &client.id, "initial", &plain, None, now);
         Some((row, plain))
@@ -110,10 +93,23 @@ pub fn create(
 
 /// The audited view of a client (no secrets are part of a client).
 pub fn client_summary(c: &Client) -> serde_json::Value {
+    // The JWKS by its key ids: public keys, but a long document; the kids say what changed.
+    let jwks_kids = c.jwks.as_ref().map(|j| {
+        j.get("keys")
+            .and_then(|k| k.as_array())
+            .map(|keys| {
+                keys.iter()
+                    .map(|k| k.get("kid").cloned())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
     json!({
-        "client_id": c.client_id, "name": c.name, "client_type": c.client_type,
+        "client_id": c.client_id, "name": c.name, "description": c.description,
+        "client_type": c.client_type,
         "grant_types": c.grant_types, "scopes": c.scopes, "default_scopes": c.default_scopes,
-        "audiences": c.audiences, "token_ttl_seconds": c.token_ttl_seconds,
+        "audiences": c.audiences, "default_audiences": c.default_audiences,
+        "jwks_kids": jwks_kids, "token_ttl_seconds": c.token_ttl_seconds,
         "token_endpoint_auth_method": c.token_endpoint_auth_method,
         "is_service_account": c.is_service_account,
         "is_admin_service_account": c.is_admin_service_account, "active": c.active,

@@ -61,7 +61,7 @@ impl OAuthError {
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
         OAuthError {
             code,
-            description: description.into(),
+            description: error_text(&description.into()),
             basic_challenge: false,
             retry_after: None,
             status: None,
@@ -121,6 +121,18 @@ impl OAuthError {
         }
         res.json(json!({"error": self.code.as_str(), "error_description": self.description}))
     }
+}
+
+/// CONTRACT (Error texts): an `error_description` keeps to RFC 6749 §5.2's set, printable
+/// ASCII without `"` and `\`; anything else (a quote, a backslash, a non-ASCII character
+/// echoed from a request) becomes `?`.
+pub fn error_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\x20'..='\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E' => c,
+            _ => '?',
+        })
+        .collect()
 }
 
 impl std::fmt::Display for OAuthError {

@@ -137,6 +137,20 @@ async fn is_live(state: &AppState, claims: &AccessTokenClaims) -> Result<bool, O
     let subject = claims.sub.clone();
     let jti = claims.jti.clone();
     let iat = claims.iat;
+    let issued = crate::domain::tokens::issued_at(&claims.jti, iat);
+    let token = &state.settings.token;
+    let now = chrono::Utc::now();
+    if crate::domain::tokens::time_problem(
+        iat,
+        claims.exp,
+        now,
+        token.max_ttl_seconds,
+        token.leeway_seconds,
+    )
+    .is_some()
+    {
+        return Ok(false);
+    }
     let claimed = match Principal::from_claims(claims) {
         Ok(p) => p.kind,
         Err(_) => return Ok(false),
@@ -149,7 +163,7 @@ async fn is_live(state: &AppState, claims: &AccessTokenClaims) -> Result<bool, O
                 Err(StoreError::NotFound) => return Ok(false),
                 Err(e) => return Err(e),
             };
-            if row.refuses_token_issued_at(iat).is_some() {
+            if row.refuses_token_issued_at(issued).is_some() {
                 return Ok(false);
             }
             if revoked::is_revoked(conn, &jti)? {

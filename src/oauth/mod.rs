@@ -1,9 +1,9 @@
 //! The OAuth 2.0 endpoints: token, introspection, revocation, discovery, JWKS.
 
 pub mod claims;
-pub mod client_credentials;
 pub mod discovery;
 pub mod error;
+pub mod grants;
 pub mod introspect;
 pub mod ratelimit;
 pub mod request;

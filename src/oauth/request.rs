@@ -156,6 +156,17 @@ impl ClientAuth {
     pub fn is_basic(&self) -> bool {
         matches!(self, ClientAuth::Basic { .. })
     }
+
+    /// The authentication method used.
+    pub fn method(&self) -> crate::clients::AuthMethod {
+        use crate::clients::AuthMethod;
+        match self {
+            ClientAuth::Basic { .. } => AuthMethod::ClientSecretBasic,
+            ClientAuth::Post { .. } => AuthMethod::ClientSecretPost,
+            ClientAuth::Assertion { .. } => AuthMethod::PrivateKeyJwt,
+            ClientAuth::None => AuthMethod::None,
+        }
+    }
 }
 
 /// RFC 6749 §2.3.1: client_id and secret are form-urlencoded before Basic encoding.
@@ -282,7 +293,7 @@ pub fn authenticate(
     let client = match auth {
         ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => state
             .clients
-            .authenticate(client_id, secret.as_bytes(), now),
+            .authenticate(client_id, secret.as_bytes(), auth.method(), now),
         ClientAuth::Assertion {
             client_id,
             assertion,

@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::json;
 
-use super::client_credentials;
 use super::error::{ErrorCode, OAuthError};
+use super::grants::{self, client_credentials};
 use super::request::{client_auth, read_form, Params};
 use crate::server::AppState;
 
@@ -43,8 +43,18 @@ async fn issue(
     let presented = auth.client_id();
     // Before the secret is checked, so that a refused guesser learns nothing.
     let failures = limits.check_failures(peer, presented)?;
-    let issued = match client_credentials::grant(state, auth, &params, Utc::now()) {
-        Ok(issued) => issued,
+    let now = Utc::now();
+    // RFC 6749 §5.2: each grant is one function; an unknown one is unsupported_grant_type.
+    let decided = match params.get("grant_type") {
+        None => Err(OAuthError::invalid_request("grant_type is missing")),
+        Some("client_credentials") => client_credentials::grant(state, &auth, &params, now),
+        Some(_) => Err(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            "this server supports grant_type=client_credentials",
+        )),
+    };
+    let decided = match decided {
+        Ok(decided) => decided,
         Err(err) => {
             if err.code == ErrorCode::InvalidClient {
                 limits.record_failure(peer, &failures);
@@ -53,8 +63,9 @@ async fn issue(
         }
     };
     limits.record_success(peer, &failures);
-    // Counted only once the client authenticated; the token just signed is dropped unsent.
-    limits.check_client(&issued.client.client_id)?;
+    // Counted once the client authenticated, and before any signing work.
+    limits.check_client(&decided.client.client_id)?;
+    let issued = grants::sign(&state.keys, decided)?;
     state.metrics.token_issued(&issued.client.client_id);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

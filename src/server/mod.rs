@@ -97,7 +97,10 @@ pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), S
             &master,
             client,
             secret.clone(),
-            settings.token.max_ttl_seconds,
+            &crate::domain::clients::ClientRules {
+                max_ttl_seconds: settings.token.max_ttl_seconds,
+                admin_audience: settings.admin.audience.clone(),
+            },
             &Actor::system(),
             now,
         )

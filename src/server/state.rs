@@ -28,3 +28,23 @@ pub struct AppState {
     /// The token endpoint's rate limits.
     pub rate_limit: Arc<RateLimiter>,
 }
+
+impl AppState {
+    /// The client service over this state's store and registry.
+    pub fn client_service(&self) -> crate::domain::clients::ClientService {
+        crate::domain::clients::ClientService::new(
+            self.db.clone(),
+            self.master.clone(),
+            self.clients.clone(),
+            self.client_rules(),
+        )
+    }
+
+    /// The rules every client keeps, from the configuration.
+    pub fn client_rules(&self) -> crate::domain::clients::ClientRules {
+        crate::domain::clients::ClientRules {
+            max_ttl_seconds: self.settings.token.max_ttl_seconds,
+            admin_audience: self.settings.admin.audience.clone(),
+        }
+    }
+}

@@ -51,23 +51,29 @@ pub struct ClientRow {
     pub managed_by: String,
     /// Public keys (a JWKS document) for `private_key_jwt`.
     pub jwks: Option<String>,
+    /// Space-separated audiences used when a request names none; all of `audiences` when NULL.
+    pub default_audiences: Option<String>,
 }
 
 impl ClientRow {
-    /// Why this client no longer stands behind a token it issued at `iat` (seconds), if it
-    /// does not: disabled; the token predates the client (a deleted client's id, reused); or a
-    /// bulk revocation at or after `iat` (second precision, as `iat` is, so a token issued in
-    /// the very second of the revocation is revoked too). One rule for every checker.
-    pub fn refuses_token_issued_at(&self, iat: i64) -> Option<&'static str> {
+    /// Why this client no longer stands behind a token it issued at `issued` (to the
+    /// microsecond: see `domain::tokens`), if it does not: disabled; the token predates the
+    /// client (a deleted client's id, reused); or a bulk revocation at or after `issued`.
+    /// One rule for every checker.
+    pub fn refuses_token_issued_at(
+        &self,
+        issued: chrono::DateTime<chrono::Utc>,
+    ) -> Option<&'static str> {
+        let issued = issued.naive_utc();
         if !self.active {
             return Some("the client is disabled");
         }
-        if iat < self.created_at.and_utc().timestamp() {
+        if issued < self.created_at {
             return Some("the token predates its client");
         }
         if self
             .tokens_revoked_before
-            .is_some_and(|before| iat <= before.and_utc().timestamp())
+            .is_some_and(|before| issued <= before)
         {
             return Some("the token was revoked");
         }
@@ -138,6 +144,7 @@ pub fn update(conn: &mut DbConnection, row: &ClientRow) -> StoreResult<()> {
             clients::active.eq(row.active),
             clients::updated_at.eq(row.updated_at),
             clients::jwks.eq(&row.jwks),
+            clients::default_audiences.eq(&row.default_audiences),
         ))
         .execute(conn)
         .map_err(StoreError::from_diesel)?;
@@ -222,6 +229,42 @@ pub fn load_all(conn: &mut DbConnection) -> StoreResult<(Vec<ClientRow>, Vec<Sec
         .load(conn)
         .map_err(StoreError::from_diesel)?;
     Ok((clients, secrets))
+}
+
+/// The active admin service accounts (few): for the rule that the last full admin stays.
+pub fn active_admins(conn: &mut DbConnection) -> StoreResult<Vec<ClientRow>> {
+    clients::table
+        .filter(clients::is_admin_service_account.eq(true))
+        .filter(clients::active.eq(true))
+        .select(ClientRow::as_select())
+        .load(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// A client's secrets that are not revoked (expired ones included: the cache checks expiry).
+pub fn live_secrets(conn: &mut DbConnection, client_pk: &str) -> StoreResult<Vec<SecretRow>> {
+    client_secrets::table
+        .filter(client_secrets::client_pk.eq(client_pk))
+        .filter(client_secrets::revoked_at.is_null())
+        .select(SecretRow::as_select())
+        .load(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// Revokes every live secret of a client; returns how many.
+pub fn revoke_all_secrets(
+    conn: &mut DbConnection,
+    client_pk: &str,
+    now: NaiveDateTime,
+) -> StoreResult<usize> {
+    diesel::update(
+        client_secrets::table
+            .filter(client_secrets::client_pk.eq(client_pk))
+            .filter(client_secrets::revoked_at.is_null()),
+    )
+    .set(client_secrets::revoked_at.eq(Some(now)))
+    .execute(conn)
+    .map_err(StoreError::from_diesel)
 }
 
 /// Whether any admin service account exists (for bootstrap).

@@ -11,6 +11,7 @@ pub mod principals;
 pub mod revoked;
 pub mod schema;
 pub mod users;
+mod write;
 
 use std::path::PathBuf;
 

@@ -98,6 +98,8 @@ impl ManageConnection for Manager {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend_name: &'static str,
+    /// One writer at a time on this node (see `storage/write.rs`).
+    pub(super) writer: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -131,7 +133,11 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { backend })
             .map_err(|e| StoreError::Pool(e.to_string()))?;
-        Ok(Db { pool, backend_name })
+        Ok(Db {
+            pool,
+            backend_name,
+            writer: Default::default(),
+        })
     }
 
     /// `sqlite` or `postgresql`.

@@ -31,6 +31,7 @@ diesel::table! {
         updated_at -> Timestamp,
         managed_by -> Text,
         jwks -> Nullable<Text>,
+        default_audiences -> Nullable<Text>,
     }
 }
 

@@ -526,9 +526,12 @@ async fn no_principal_grants_what_it_does_not_hold(backend: Backend) {
         return;
     };
     let (writer, _) = app
-        .limited_admin("writer", &["admin:clients:write", "admin:clients:read"])
+        .limited_admin(
+            "writer",
+            &["admin:clients:write", "admin:clients:read", "read"],
+        )
         .await;
-    // It may create ordinary clients and give the admin scopes it holds…
+    // It may create ordinary clients and give the scopes it holds…
     let a = app
         .admin(
             "POST",
@@ -563,7 +566,7 @@ async fn no_principal_grants_what_it_does_not_hold(backend: Backend) {
             "PATCH",
             &format!("/clients/{me}"),
             Some(&writer),
-            Some(json!({"scopes": ["admin:clients:write", "admin:clients:read", "admin"]})),
+            Some(json!({"scopes": ["admin:clients:write", "admin:clients:read", "read", "admin"]})),
         )
         .await;
     assert_eq!(a.status, 403);

@@ -8,10 +8,9 @@ use actix_web::dev::ServerHandle;
 use actix_web::web;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use castellan::audit::Actor;
-use castellan::clients::service;
 use castellan::clients::Client;
 use castellan::config::{SecretString, Settings};
+use castellan::domain::Acting;
 use castellan::oauth::claims::AccessTokenClaims;
 use castellan::server::{AppState, Application};
 use chrono::Utc;
@@ -181,25 +180,13 @@ impl TestApp {
     /// Creates a client straight in the store (as the CLI would) and reloads the registry.
     /// Returns its first secret.
     pub async fn create_client(&self, client: Client) -> Option<String> {
-        let state = self.state.clone();
-        self.state
-            .db
-            .run(move |conn| {
-                let created = service::create(
-                    conn,
-                    &state.master,
-                    client,
-                    None,
-                    state.settings.token.max_ttl_seconds,
-                    &Actor::system(),
-                    Utc::now(),
-                )
-                .map_err(|e| castellan::storage::StoreError::Pool(e.to_string()))?;
-                state.clients.reload(conn)?;
-                Ok(created.secret.map(|(_, plain)| plain))
-            })
+        let created = self
+            .state
+            .client_service()
+            .create(&Acting::system(), client, Utc::now())
             .await
-            .expect("client created")
+            .expect("client created");
+        created.secret.map(|(_, plain)| plain)
     }
 
     /// A service account with the default test shape; returns (client_id, secret).

@@ -79,6 +79,15 @@ async fn error_of(res: reqwest::Response) -> (u16, Value, Option<String>) {
 }
 
 /// Two service accounts: the token's owner and the resource server that introspects.
+/// A service account registered for client_secret_post (a client authenticates only by the
+/// method it registered).
+async fn post_client(app: &TestApp, client_id: &str) -> (String, String) {
+    let mut c = service_account(client_id);
+    c.token_endpoint_auth_method = "client_secret_post".into();
+    let secret = app.create_client(c).await.unwrap();
+    (client_id.to_string(), secret)
+}
+
 async fn owner_and_rs(app: &TestApp) -> ((String, String), (String, String)) {
     (
         app.service_account("svc-ci").await,
@@ -160,7 +169,8 @@ async fn introspection_accepts_client_secret_post_and_ignores_unknown_hints(back
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let ((id, secret), (rs, rs_secret)) = owner_and_rs(&app).await;
+    let (id, secret) = app.service_account("svc-ci").await;
+    let (rs, rs_secret) = post_client(&app, "rs-post").await;
     let token = app.access_token(&id, &secret, &[]).await;
     for hint in ["access_token", "refresh_token", "something_else"] {
         let res = post(
@@ -204,7 +214,22 @@ async fn revoked_token_introspects_inactive(backend: Backend) {
     };
     let ((id, secret), (rs, rs_secret)) = owner_and_rs(&app).await;
     let token = app.access_token(&id, &secret, &[]).await;
-    let other = app.access_token(&id, &secret, &[]).await;
+    let (post_id, post_secret) = post_client(&app, "svc-post").await;
+    let other: Value = post(
+        &app,
+        "/oauth2/token",
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", post_id.as_str()),
+            ("client_secret", post_secret.as_str()),
+        ],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let other = other["access_token"].as_str().unwrap().to_string();
     assert_eq!(
         introspect(&app, (&rs, &rs_secret), &token).await["active"],
         true
@@ -233,8 +258,8 @@ async fn revoked_token_introspects_inactive(backend: Backend) {
         &[
             ("token", other.as_str()),
             ("token_type_hint", "access_token"),
-            ("client_id", id.as_str()),
-            ("client_secret", secret.as_str()),
+            ("client_id", post_id.as_str()),
+            ("client_secret", post_secret.as_str()),
         ],
     )
     .await;

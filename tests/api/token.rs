@@ -74,7 +74,10 @@ async fn client_secret_post_gets_a_token(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let (id, secret) = app.service_account("svc-post").await;
+    let mut post = service_account("svc-post");
+    post.token_endpoint_auth_method = "client_secret_post".into();
+    let secret = app.create_client(post).await.unwrap();
+    let id = "svc-post".to_string();
     let res = app
         .http
         .post(app.url("/oauth2/token"))
@@ -408,7 +411,7 @@ async fn clients_that_may_not_use_the_grant_get_unauthorized_client(backend: Bac
             "{id}"
         );
     }
-    // A public client has no secret to authenticate with: invalid_client.
+    // CONTRACT: a public client asking for client_credentials is unauthorized_client.
     let mut public = service_account("public-client");
     public.client_type = "public".into();
     public.token_endpoint_auth_method = "none".into();
@@ -426,7 +429,7 @@ async fn clients_that_may_not_use_the_grant_get_unauthorized_client(backend: Bac
     let (status, body, _) = form_error(res).await;
     assert_eq!(
         (status, body["error"].as_str()),
-        (401, Some("invalid_client"))
+        (400, Some("unauthorized_client"))
     );
 }
 

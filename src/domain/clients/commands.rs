@@ -1,0 +1,245 @@
+//! Creating, changing, deleting a client and revoking its tokens.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+
+use super::{keep_last_admin, refuse_configured, require_covers, Changed, ClientPatch};
+use super::{ClientService, Stored, WithSecret};
+use crate::audit;
+use crate::clients::service::{self as creation, client_summary};
+use crate::clients::{secrets as secret_values, Client};
+use crate::domain::{Acting, DomainError};
+use crate::storage::clients as client_rows;
+
+impl ClientService {
+    /// Creates a client; a confidential one gets its first secret, shown once.
+    pub async fn create(
+        &self,
+        acting: &Acting,
+        mut client: Client,
+        now: DateTime<Utc>,
+    ) -> Result<WithSecret, DomainError> {
+        let now = Self::at(now);
+        client.created_at = now;
+        client.updated_at = now;
+        require_covers(acting, &client)?;
+        let (master, rules, actor) = (
+            self.master.clone(),
+            self.rules.clone(),
+            acting.actor.clone(),
+        );
+        self.change(move |conn| {
+            let created = creation::create(conn, &master, client, None, &rules, &actor, now)?;
+            let client_id = created.client.client_id.clone();
+            let stored = Stored::read(conn, &created.client.id)?;
+            Ok(Changed {
+                value: WithSecret {
+                    client: created.client,
+                    secret: created.secret,
+                },
+                stored: Some(stored),
+                client_id,
+            })
+        })
+        .await
+    }
+
+    /// Changes a client: the patch is applied to the row as read inside the transaction, so
+    /// two concurrent changes never undo each other. Promoting a client to admin revokes
+    /// every secret and token it had and gives it one new secret.
+    pub async fn update(
+        &self,
+        acting: &Acting,
+        id: String,
+        patch: ClientPatch,
+        now: DateTime<Utc>,
+    ) -> Result<WithSecret, DomainError> {
+        let now = Self::at(now);
+        let (master, rules, acting) = (self.master.clone(), self.rules.clone(), acting.clone());
+        self.change(move |conn| {
+            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
+            refuse_configured(&row)?;
+            let before = Client::from(&row);
+            require_covers(&acting, &before)?;
+            let mut after = patch.apply(before.clone()).map_err(DomainError::Invalid)?;
+            after.updated_at = now;
+            let mut problems = after
+                .validate(rules.max_ttl_seconds)
+                .err()
+                .unwrap_or_default();
+            problems.extend(after.audience_problems(&rules.admin_audience));
+            if !problems.is_empty() {
+                return Err(DomainError::Invalid(problems));
+            }
+            require_covers(&acting, &after)?;
+            keep_last_admin(conn, &before, Some(&after))?;
+            client_rows::update(conn, &after.to_row())?;
+            let actor = &acting.actor;
+            let target = after.client_id.clone();
+            audit::record(
+                conn,
+                actor,
+                "client.updated",
+                "client",
+                &target,
+                json!({"changes": diff(&before, &after)}),
+                now,
+            )?;
+            if before.is_admin_service_account != after.is_admin_service_account {
+                let action = if after.is_admin_service_account {
+                    "client.admin_flag_set"
+                } else {
+                    "client.admin_flag_cleared"
+                };
+                audit::record(
+                    conn,
+                    actor,
+                    action,
+                    "client",
+                    &target,
+                    json!({"is_admin_service_account": {
+                        "before": before.is_admin_service_account,
+                        "after": after.is_admin_service_account}}),
+                    now,
+                )?;
+            }
+            let secret = if !before.has_admin_privilege() && after.has_admin_privilege() {
+                promote(conn, &master, &after, actor, now)?
+            } else {
+                None
+            };
+            let stored = Stored::read(conn, &id)?;
+            Ok(Changed {
+                value: WithSecret {
+                    client: Client::from(&stored.row),
+                    secret,
+                },
+                stored: Some(stored),
+                client_id: target,
+            })
+        })
+        .await
+    }
+
+    /// Deletes a client, its secrets and its identifier.
+    pub async fn delete(
+        &self,
+        acting: &Acting,
+        id: String,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let now = Self::at(now);
+        let acting = acting.clone();
+        self.change(move |conn| {
+            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
+            refuse_configured(&row)?;
+            let before = Client::from(&row);
+            require_covers(&acting, &before)?;
+            keep_last_admin(conn, &before, None)?;
+            client_rows::delete(conn, &id)?;
+            audit::record(
+                conn,
+                &acting.actor,
+                "client.deleted",
+                "client",
+                &before.client_id,
+                json!({"before": client_summary(&before)}),
+                now,
+            )?;
+            Ok(Changed {
+                value: (),
+                stored: None,
+                client_id: before.client_id,
+            })
+        })
+        .await
+    }
+
+    /// Bulk revocation: every token issued to the client until `now` (to the microsecond)
+    /// stops being accepted; none issued after it is touched.
+    pub async fn revoke_tokens(
+        &self,
+        acting: &Acting,
+        id: String,
+        now: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, DomainError> {
+        let now = Self::at(now);
+        let acting = acting.clone();
+        self.change(move |conn| {
+            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
+            let target = Client::from(&row);
+            require_covers(&acting, &target)?;
+            client_rows::set_tokens_revoked_before(conn, &id, now.naive_utc())?;
+            audit::record(
+                conn,
+                &acting.actor,
+                "client.tokens_revoked",
+                "client",
+                &target.client_id,
+                json!({"tokens_revoked_before": now}),
+                now,
+            )?;
+            Ok(Changed {
+                value: now,
+                stored: Some(Stored::read(conn, &id)?),
+                client_id: target.client_id,
+            })
+        })
+        .await
+    }
+}
+
+/// CONTRACT: promoting a client to admin revokes every secret and token it had; it gets one
+/// new secret (unless it authenticates by key), shown once.
+fn promote(
+    conn: &mut crate::storage::DbConnection,
+    master: &crate::keys::MasterKey,
+    client: &Client,
+    actor: &audit::Actor,
+    now: DateTime<Utc>,
+) -> Result<Option<(client_rows::SecretRow, String)>, DomainError> {
+    let revoked = client_rows::revoke_all_secrets(conn, &client.id, now.naive_utc())?;
+    client_rows::set_tokens_revoked_before(conn, &client.id, now.naive_utc())?;
+    audit::record(
+        conn,
+        actor,
+        "client.promoted",
+        "client",
+        &client.client_id,
+        json!({"secrets_revoked": revoked, "tokens_revoked_before": now}),
+        now,
+    )?;
+    if client.client_type != "confidential"
+        || client.token_endpoint_auth_method == "private_key_jwt"
+    {
+        return Ok(None);
+    }
+    let plain = secret_values::generate().map_err(|e| DomainError::Internal(e.to_string()))?;
+    let row = secret_values::new_row(master, &client.id, "promoted", &plain, None, now);
+    client_rows::insert_secret(conn, &row)?;
+    audit::record(
+        conn,
+        actor,
+        "secret.created",
+        "client",
+        &client.client_id,
+        json!({"secret_id": row.id, "name": row.name}),
+        now,
+    )?;
+    Ok(Some((row, plain)))
+}
+
+/// The changed fields, before and after (never a secret: clients hold none).
+fn diff(before: &Client, after: &Client) -> Value {
+    let (b, a) = (client_summary(before), client_summary(after));
+    let mut changes = Map::new();
+    if let (Value::Object(b), Value::Object(a)) = (b, a) {
+        for (key, new) in a {
+            let old = b.get(&key).cloned().unwrap_or(Value::Null);
+            if old != new {
+                changes.insert(key, json!({"before": old, "after": new}));
+            }
+        }
+    }
+    Value::Object(changes)
+}

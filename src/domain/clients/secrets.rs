@@ -1,0 +1,111 @@
+//! Adding and revoking a client's secrets (rotation with overlap: several live at once).
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{refuse_configured, require_covers, Changed, ClientService, Stored};
+use crate::audit;
+use crate::clients::{secrets as secret_values, Client};
+use crate::domain::{Acting, DomainError};
+use crate::storage::clients::{self as client_rows, SecretRow};
+
+/// A secret to add.
+#[derive(Debug, Clone, Default)]
+pub struct NewSecret {
+    /// A name for people (default `secret`).
+    pub name: Option<String>,
+    /// When it stops working; never, when None.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl ClientService {
+    /// Adds a secret beside the others; the plaintext is returned once.
+    pub async fn add_secret(
+        &self,
+        acting: &Acting,
+        id: String,
+        new: NewSecret,
+        now: DateTime<Utc>,
+    ) -> Result<(SecretRow, String), DomainError> {
+        let now = Self::at(now);
+        let name = new.name.unwrap_or_else(|| "secret".into());
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            return Err(DomainError::Invalid(vec![
+                "name must be 1 to 100 characters".into(),
+            ]));
+        }
+        if new.expires_at.is_some_and(|t| t <= now) {
+            return Err(DomainError::Invalid(vec![
+                "expires_at is in the past".into()
+            ]));
+        }
+        let plain = secret_values::generate().map_err(|e| DomainError::Internal(e.to_string()))?;
+        let (master, acting) = (self.master.clone(), acting.clone());
+        self.change(move |conn| {
+            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
+            refuse_configured(&row)?;
+            let client = Client::from(&row);
+            require_covers(&acting, &client)?;
+            if client.client_type != "confidential"
+                || client.token_endpoint_auth_method == "private_key_jwt"
+            {
+                return Err(DomainError::Invalid(vec![format!(
+                    "this client authenticates with {}: a secret would never be accepted",
+                    client.token_endpoint_auth_method
+                )]));
+            }
+            let secret = secret_values::new_row(&master, &id, &name, &plain, new.expires_at, now);
+            client_rows::insert_secret(conn, &secret)?;
+            audit::record(
+                conn,
+                &acting.actor,
+                "secret.created",
+                "client",
+                &client.client_id,
+                json!({"secret_id": secret.id, "name": secret.name,
+                       "expires_at": new.expires_at}),
+                now,
+            )?;
+            Ok(Changed {
+                value: (secret, plain),
+                stored: Some(Stored::read(conn, &id)?),
+                client_id: client.client_id,
+            })
+        })
+        .await
+    }
+
+    /// Revokes one secret at once.
+    pub async fn revoke_secret(
+        &self,
+        acting: &Acting,
+        id: String,
+        secret_id: String,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let now = Self::at(now);
+        let acting = acting.clone();
+        self.change(move |conn| {
+            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
+            let client = Client::from(&row);
+            require_covers(&acting, &client)?;
+            client_rows::revoke_secret(conn, &id, &secret_id, now.naive_utc())
+                .map_err(DomainError::not_found("secret"))?;
+            audit::record(
+                conn,
+                &acting.actor,
+                "secret.revoked",
+                "client",
+                &client.client_id,
+                json!({"secret_id": secret_id}),
+                now,
+            )?;
+            Ok(Changed {
+                value: (),
+                stored: Some(Stored::read(conn, &id)?),
+                client_id: client.client_id,
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,11 @@
+//! The domain core: every rule, transaction, audit write and cache update. HTTP adapters
+//! (`oauth/`, `admin/`) call it; it calls storage; it never reads the clock itself (`now` is
+//! passed in).
+
+pub mod clients;
+pub mod error;
+pub mod powers;
+pub mod tokens;
+
+pub use error::DomainError;
+pub use powers::{Acting, Powers};

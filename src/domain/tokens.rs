@@ -1,0 +1,85 @@
+//! The issue time our tokens carry to the microsecond, inside their `jti`: a bulk revocation
+//! refuses every token issued before it and none issued after it, and a client re-created
+//! with the same client_id never accepts the old one's tokens, however close in time.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, SubsecRound, Utc};
+use ring::rand::{SecureRandom, SystemRandom};
+
+/// `now` truncated to microseconds, the precision both stores keep: what every command
+/// stores and every token carries.
+pub fn micros(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.trunc_subsecs(6)
+}
+
+/// A new `jti`: the issue time in microseconds (hex), a dot, 128 random bits.
+pub fn new_jti(issued: DateTime<Utc>) -> Option<String> {
+    let mut bytes = [0u8; 16];
+    SystemRandom::new().fill(&mut bytes).ok()?;
+    Some(format!(
+        "{:x}.{}",
+        issued.timestamp_micros(),
+        URL_SAFE_NO_PAD.encode(bytes)
+    ))
+}
+
+/// When a token was issued: the `jti`'s microseconds when they agree with `iat` (same
+/// second), else the start of `iat`'s second (a token of ours from before, or one whose two
+/// times disagree: the earlier reading is the safer one for every check that uses it).
+pub fn issued_at(jti: &str, iat: i64) -> DateTime<Utc> {
+    let from_jti = jti
+        .split_once('.')
+        .and_then(|(hex, _)| i64::from_str_radix(hex, 16).ok())
+        .filter(|us| us.div_euclid(1_000_000) == iat)
+        .and_then(DateTime::from_timestamp_micros);
+    from_jti
+        .or_else(|| DateTime::from_timestamp(iat, 0))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// CONTRACT (Time claims): a token issued in the future (beyond the leeway) or living longer
+/// than the maximum lifetime (plus leeway) is refused wherever Castellan checks a token;
+/// `exp` and `nbf` themselves are the verifier's.
+pub fn time_problem(
+    iat: i64,
+    exp: i64,
+    now: DateTime<Utc>,
+    max_ttl_seconds: i64,
+    leeway_seconds: i64,
+) -> Option<&'static str> {
+    if iat > now.timestamp() + leeway_seconds {
+        return Some("the token was issued in the future");
+    }
+    if exp.saturating_sub(iat) > max_ttl_seconds + leeway_seconds {
+        return Some("the token lives longer than this server allows");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_jti_carries_the_issue_time_to_the_microsecond() {
+        let t = micros(Utc::now());
+        let jti = new_jti(t).unwrap();
+        assert_eq!(issued_at(&jti, t.timestamp()), t);
+    }
+
+    #[test]
+    fn a_jti_that_disagrees_with_iat_counts_from_the_start_of_iat() {
+        let t = micros(Utc::now());
+        let jti = new_jti(t).unwrap();
+        let later = t.timestamp() + 100;
+        assert_eq!(
+            issued_at(&jti, later),
+            DateTime::from_timestamp(later, 0).unwrap()
+        );
+        assert_eq!(
+            issued_at("opaque", 5),
+            DateTime::from_timestamp(5, 0).unwrap()
+        );
+    }
+}

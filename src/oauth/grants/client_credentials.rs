@@ -1,0 +1,201 @@
+//! The client_credentials grant (RFC 6749 §4.4): a service account trades its credentials
+//! for a token carrying scopes and audiences it may ask for.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{claims, Decided, TokenFor};
+use crate::clients::{valid_scope_token, CachedClient};
+use crate::oauth::claims::SERVICE_ACCOUNT;
+use crate::oauth::error::{ErrorCode, OAuthError};
+use crate::oauth::request::{authenticate, ClientAuth, Params};
+use crate::server::AppState;
+
+fn unauthorized() -> OAuthError {
+    OAuthError::new(
+        ErrorCode::UnauthorizedClient,
+        "the client may not use the client_credentials grant",
+    )
+}
+
+/// Decides the token for an authenticated service account, or why not.
+pub fn grant(
+    state: &AppState,
+    auth: &ClientAuth,
+    params: &Params,
+    now: DateTime<Utc>,
+) -> Result<Decided, OAuthError> {
+    let targets = requested_targets(params)?;
+    let requested = requested_scopes(params)?;
+    if let ClientAuth::None = auth {
+        // CONTRACT: a public client asking for client_credentials is unauthorized_client; any
+        // other caller without credentials must authenticate (RFC 6749 §4.4).
+        let public = params
+            .get("client_id")
+            .and_then(|id| state.clients.get(id))
+            .is_some_and(|c| !c.confidential);
+        return Err(if public {
+            unauthorized()
+        } else {
+            OAuthError::invalid_client(false)
+        });
+    }
+    if let Some(client) = auth.client_id().and_then(|id| state.clients.get(id)) {
+        if !client.confidential {
+            return Err(unauthorized());
+        }
+    }
+    let client = authenticate(auth, state, now)?;
+    // CONTRACT: only an active, confidential service account with client_credentials.
+    if !(client.confidential && client.is_service_account && client.client_credentials) {
+        return Err(unauthorized());
+    }
+    let scope = granted_scope(&client, requested)?;
+    let audiences = granted_audiences(&client, targets, &state.settings.admin.audience)?;
+    let token = &state.settings.token;
+    let ttl = client
+        .token_ttl_seconds
+        .unwrap_or(token.default_ttl_seconds)
+        .min(token.max_ttl_seconds);
+    let claims = claims(
+        TokenFor {
+            issuer: &state.issuer,
+            subject: client.client_id.clone(),
+            client_id: client.client_id.clone(),
+            audiences,
+            scope,
+            principal_type: SERVICE_ACCOUNT,
+            ttl,
+        },
+        now,
+    )?;
+    Ok(Decided {
+        client,
+        claims,
+        expires_in: ttl,
+    })
+}
+
+/// `scope`: None when omitted (the client's defaults apply).
+fn requested_scopes(params: &Params) -> Result<Option<Vec<&str>>, OAuthError> {
+    let Some(scope) = params.get("scope") else {
+        return Ok(None);
+    };
+    let list: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+    if list.iter().any(|s| !valid_scope_token(s)) {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            "the scope is malformed",
+        ));
+    }
+    Ok(Some(list))
+}
+
+/// `resource` (RFC 8707, absolute URIs) and `audience` (plain names), in order, once each.
+fn requested_targets(params: &Params) -> Result<Vec<String>, OAuthError> {
+    let mut targets: Vec<String> = Vec::new();
+    for r in params.all("resource") {
+        // RFC 8707 §2: an absolute URI without a fragment.
+        let absolute = url::Url::parse(r).is_ok_and(|u| u.fragment().is_none()) && !r.contains('#');
+        if !absolute {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "a resource must be an absolute URI without a fragment",
+            ));
+        }
+        targets.push(r.clone());
+    }
+    for a in params.all("audience") {
+        if a.chars().any(char::is_whitespace) {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "an audience may not contain spaces",
+            ));
+        }
+        targets.push(a.clone());
+    }
+    let mut seen = Vec::with_capacity(targets.len());
+    targets.retain(|t| {
+        let first = !seen.contains(t);
+        seen.push(t.clone());
+        first
+    });
+    Ok(targets)
+}
+
+/// The scopes granted, in the client's order (a stable scope string).
+fn granted_scope(
+    client: &CachedClient,
+    requested: Option<Vec<&str>>,
+) -> Result<String, OAuthError> {
+    let granted: Vec<&str> = match requested {
+        None => client
+            .scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| client.default_scopes.iter().any(|d| d == s))
+            .collect(),
+        Some(requested) => {
+            if let Some(bad) = requested
+                .iter()
+                .find(|s| !client.scopes.iter().any(|a| a == *s))
+            {
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidScope,
+                    format!("the scope {bad} is not allowed for this client"),
+                ));
+            }
+            client
+                .scopes
+                .iter()
+                .map(String::as_str)
+                .filter(|s| requested.contains(s))
+                .collect()
+        }
+    };
+    Ok(granted.join(" "))
+}
+
+/// The audiences granted: those asked for, else the client's defaults. CONTRACT: a token
+/// that carries the admin audience carries no other.
+fn granted_audiences(
+    client: &Arc<CachedClient>,
+    targets: Vec<String>,
+    admin_audience: &str,
+) -> Result<Vec<String>, OAuthError> {
+    let audiences = if targets.is_empty() {
+        let defaults = client
+            .default_audiences
+            .as_ref()
+            .unwrap_or(&client.audiences);
+        if defaults.is_empty() {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "no resource or audience was asked for and the client has none configured",
+            ));
+        }
+        if defaults.len() > 1 && defaults.iter().any(|a| a == admin_audience) {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "name the audience: a token for the admin API carries no other audience",
+            ));
+        }
+        defaults.clone()
+    } else {
+        if let Some(bad) = targets.iter().find(|t| !client.audiences.contains(t)) {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                format!("the audience {bad} is not allowed for this client"),
+            ));
+        }
+        targets
+    };
+    if audiences.len() > 1 && audiences.iter().any(|a| a == admin_audience) {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidTarget,
+            "a token for the admin API carries no other audience: ask for it alone",
+        ));
+    }
+    Ok(audiences)
+}
