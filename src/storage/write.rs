@@ -92,6 +92,6 @@ impl Db {
         let db = self.clone();
         actix_web::web::block(move || db.write_blocking(change, after))
             .await
-            .map_err(|e| StoreError::Pool(format!("blocking task failed: {e}")).into())?
+            .map_err(|e| StoreError::Pool(format!("blocking task failed: {e}")))?
     }
 }
