@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cli;
 pub mod clients;
 pub mod config;
+pub mod identifiers;
 pub mod keys;
 pub mod oauth;
 pub mod resource;
