@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clients;
 pub mod config;
 pub mod domain;
+pub mod identifiers;
 pub mod keys;
 pub mod oauth;
 pub mod resource;

@@ -11,6 +11,7 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::page::{Page, PageQuery};
 use crate::audit;
+use crate::identifiers::enforce_username;
 use crate::server::AppState;
 use crate::storage::users::{self as user_rows, UserRow};
 use crate::storage::{new_row_id, StoreError};
@@ -103,9 +104,11 @@ pub async fn create_user(
     caller.require(WRITE)?;
     let req = body.into_inner();
     let now = Utc::now().naive_utc();
+    // Stored in its RFC 8265 enforced form: `Alice` and `ALICE` are the user `alice`.
+    let username = enforce_username(&req.username).map_err(|e| ApiError::unprocessable(vec![e]))?;
     let mut row = UserRow {
         id: new_row_id(),
-        username: req.username,
+        username,
         principal_kind: "user".into(),
         display_name: req.display_name.unwrap_or_default(),
         email: req.email,
@@ -179,7 +182,8 @@ pub async fn update_user(
         .db
         .run(move |conn| {
             let before = user_rows::find(conn, &id)?;
-            if req.username.as_ref().is_some_and(|u| *u != before.username) {
+            let same = |u: &String| *u == before.username || enforce_username(u).is_ok_and(|e| e == before.username);
+            if req.username.as_ref().is_some_and(|u| !same(u)) {
                 return Ok(Err(ApiError::unprocessable(vec!["username cannot change".into()])));
             }
             let mut after = before.clone();

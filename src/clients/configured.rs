@@ -15,6 +15,7 @@ use super::service::client_summary;
 use super::Client;
 use crate::audit::{self, Actor};
 use crate::config::ConfiguredClient;
+use crate::identifiers::comparison_key;
 use crate::keys::MasterKey;
 use crate::storage::clients::{self as client_rows, ClientRow};
 use crate::storage::principals::{self, PrincipalKind};
@@ -125,22 +126,48 @@ pub fn sync(
     max_ttl_seconds: i64,
     now: DateTime<Utc>,
 ) -> Result<HashMap<String, Vec<CachedSecret>>, ConfiguredError> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    // By comparison key: two entries that look alike would be one principal twice.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, e) in entries.iter().enumerate() {
-        if let Some(first) = seen.insert(&e.client_id, i) {
+        if let Some(first) = seen.insert(comparison_key(&e.client_id), i) {
+            let other = &entries[first].client_id;
+            let what = if *other == e.client_id {
+                format!("both declare the client_id {other:?}")
+            } else {
+                format!(
+                    "declare look-alike client_ids {other:?} and {:?}",
+                    e.client_id
+                )
+            };
             return Err(ConfiguredError(format!(
-                "entries #{} and #{} both declare the client_id {:?}",
+                "entries #{} and #{} {what}",
                 first + 1,
-                i + 1,
-                e.client_id
+                i + 1
             )));
         }
     }
     let actor = Actor::system();
     let result = conn.transaction(|conn| {
+        // Entries removed from the file leave the store first, so that one renamed to a
+        // look-alike does not collide with its own old name.
+        let declared: HashSet<&str> = entries.iter().map(|e| e.client_id.as_str()).collect();
+        let (rows, _) = client_rows::load_all(conn)?;
+        for row in rows.iter().filter(|r| r.managed_by == "config" && !declared.contains(r.client_id.as_str())) {
+            client_rows::delete(conn, &row.id)?;
+            audit::record(conn, &actor, "client.deleted", "client", &row.client_id,
+                json!({"managed_by": "config", "reason": "no longer in the configuration"}), now)?;
+        }
         let mut secrets = HashMap::new();
         for (i, entry) in entries.iter().enumerate() {
             let name = format!("entry #{} ({:?})", i + 1, entry.client_id);
+            if let Some((held, kind)) = principals::holder_of(conn, &entry.client_id)? {
+                if held != entry.client_id {
+                    return Err(SyncError::Refused(format!(
+                        "{name} would be a second principal beside the stored {} {held:?}: the two identifiers look alike",
+                        kind.as_str()
+                    )));
+                }
+            }
             let kinds = principals::resolve(conn, &entry.client_id)?;
             let existing = if kinds.contains(&PrincipalKind::User) {
                 return Err(SyncError::Refused(format!("{name} collides with the stored user {:?}", entry.client_id)));
@@ -189,14 +216,6 @@ pub fn sync(
                 }
             }
             secrets.insert(client.id.clone(), vec![secret]);
-        }
-        // Entries removed from the file leave the store too.
-        let declared: HashSet<&str> = entries.iter().map(|e| e.client_id.as_str()).collect();
-        let (rows, _) = client_rows::load_all(conn)?;
-        for row in rows.iter().filter(|r| r.managed_by == "config" && !declared.contains(r.client_id.as_str())) {
-            client_rows::delete(conn, &row.id)?;
-            audit::record(conn, &actor, "client.deleted", "client", &row.client_id,
-                json!({"managed_by": "config", "reason": "no longer in the configuration"}), now)?;
         }
         Ok::<_, SyncError>(secrets)
     });

@@ -175,8 +175,8 @@ impl Client {
     /// Checks every rule a client must keep. Returns each broken rule; never repairs anything.
     pub fn validate(&self, max_ttl_seconds: i64) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
-        if !valid_identifier(&self.client_id) {
-            problems.push("client_id must be 1 to 128 printable characters without spaces".into());
+        if let Err(problem) = crate::identifiers::check_client_id(&self.client_id) {
+            problems.push(problem);
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 200 {
             problems.push("name must be 1 to 200 characters".into());

@@ -183,7 +183,7 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> StoreResult<ClientRow> {
         diesel::delete(clients::table.find(id))
             .execute(conn)
             .map_err(StoreError::from_diesel)?;
-        principals::release(conn, &row.client_id)?;
+        principals::release(conn, &row.client_id, PrincipalKind::Client)?;
         Ok(row)
     })
 }

@@ -6,6 +6,7 @@ diesel::table! {
         id -> Text,
         kind -> Text,
         created_at -> Timestamp,
+        identifier_key -> Nullable<Text>,
     }
 }
 

@@ -32,10 +32,12 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// Inserts a user and claims its identifier, in one transaction.
+/// Inserts a user and claims its identifiers, in one transaction: its username and its id
+/// (a user token's `sub`), which share one space with client_ids.
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> StoreResult<()> {
     conn.transaction(|conn| {
         principals::claim(conn, &row.username, PrincipalKind::User, row.created_at)?;
+        principals::claim(conn, &row.id, PrincipalKind::User, row.created_at)?;
         diesel::insert_into(users::table)
             .values(row)
             .execute(conn)
@@ -85,14 +87,15 @@ pub fn update(conn: &mut DbConnection, row: &UserRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// Deletes a user and frees its identifier.
+/// Deletes a user and frees its identifiers.
 pub fn delete(conn: &mut DbConnection, id: &str) -> StoreResult<UserRow> {
     conn.transaction(|conn| {
         let row = find(conn, id)?;
         diesel::delete(users::table.find(id))
             .execute(conn)
             .map_err(StoreError::from_diesel)?;
-        principals::release(conn, &row.username)?;
+        principals::release(conn, &row.username, PrincipalKind::User)?;
+        principals::release(conn, &row.id, PrincipalKind::User)?;
         Ok(row)
     })
 }

@@ -6,7 +6,7 @@ use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::clients::valid_identifier;
+use crate::identifiers::enforce_username;
 use crate::storage::users::UserRow;
 
 /// A user as the API shows it (never the password or its hash).
@@ -45,11 +45,12 @@ impl From<&UserRow> for User {
     }
 }
 
-/// Checks a user row's rules; returns each broken one.
+/// Checks a user row's rules; returns each broken one. The username must be a valid RFC 8265
+/// username; creating a user stores its enforced form ([`enforce_username`]).
 pub fn validate(row: &UserRow) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
-    if !valid_identifier(&row.username) {
-        problems.push("username must be 1 to 128 printable characters without spaces".to_string());
+    if let Err(problem) = enforce_username(&row.username) {
+        problems.push(problem);
     }
     if row.display_name.chars().count() > 200 {
         problems.push("display_name is longer than 200 characters".to_string());

@@ -6,6 +6,7 @@ mod admin_misc;
 mod admin_support;
 mod configured;
 mod helpers;
+mod identifiers;
 mod keys;
 mod lifecycle;
 mod operations;
