@@ -8,6 +8,7 @@ mod configured;
 mod helpers;
 mod keys;
 mod lifecycle;
+mod openapi;
 mod operations;
 mod private_key_jwt;
 mod startup;
