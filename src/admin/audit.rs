@@ -52,6 +52,7 @@ impl From<AuditRow> for AuditEvent {
 
 /// Filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only events by this actor.
     pub actor: Option<String>,
@@ -60,8 +61,10 @@ pub struct AuditQuery {
     /// Only this action.
     pub action: Option<String>,
     /// Items per page (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Items to skip.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

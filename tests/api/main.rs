@@ -9,6 +9,7 @@ mod helpers;
 mod identifiers;
 mod keys;
 mod lifecycle;
+mod openapi;
 mod operations;
 mod private_key_jwt;
 mod rules_powers;
