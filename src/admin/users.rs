@@ -3,19 +3,14 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use diesel::Connection;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::Caller;
 use super::error::ApiError;
 use super::page::{Page, PageQuery};
-use crate::audit;
-use crate::identifiers::enforce_username;
+use crate::domain::users::{NewUser, UserPatch};
 use crate::server::AppState;
-use crate::storage::users::{self as user_rows, UserRow};
-use crate::storage::{new_row_id, StoreError};
-use crate::users::{hash_password, validate, verify_password, User};
+use crate::users::User;
 
 const READ: &str = "admin:users:read";
 const WRITE: &str = "admin:users:write";
@@ -64,13 +59,6 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
-fn not_found(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => ApiError::not_found("user"),
-        other => other.into(),
-    }
-}
-
 /// `GET /admin/v1/users`
 #[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(PageQuery),
     responses((status = 200, body = Page<User>)), security(("bearer" = [])))]
@@ -81,16 +69,12 @@ pub async fn list_users(
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
     let (limit, offset) = query.into_inner().resolve()?;
-    let rows = state
-        .db
-        .run(move |conn| user_rows::list(conn, limit, offset))
+    let items = state
+        .user_service()
+        .list(limit, offset)
         .await
         .map_err(ApiError::from)?;
-    Ok(HttpResponse::Ok().json(Page::new(
-        rows.iter().map(User::from).collect(),
-        limit,
-        offset,
-    )))
+    Ok(HttpResponse::Ok().json(Page::new(items, limit, offset)))
 }
 
 /// `POST /admin/v1/users`
@@ -102,50 +86,20 @@ pub async fn create_user(
     body: web::Json<CreateUserRequest>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
-    let req = body.into_inner();
-    let now = Utc::now().naive_utc();
-    // Stored in its RFC 8265 enforced form: `Alice` and `ALICE` are the user `alice`.
-    let username = enforce_username(&req.username).map_err(|e| ApiError::unprocessable(vec![e]))?;
-    let mut row = UserRow {
-        id: new_row_id(),
-        username,
-        principal_kind: "user".into(),
-        display_name: req.display_name.unwrap_or_default(),
-        email: req.email,
-        password_hash: None,
-        active: req.active.unwrap_or(true),
-        created_at: now,
-        updated_at: now,
+    let r = body.into_inner();
+    let new = NewUser {
+        username: r.username,
+        display_name: r.display_name,
+        email: r.email,
+        password: r.password,
+        active: r.active,
     };
-    validate(&row).map_err(ApiError::unprocessable)?;
-    let actor = caller.actor.clone();
-    let created = state
-        .db
-        .run(move |conn| {
-            // argon2id is slow by design: it runs here, on the blocking pool.
-            if let Some(password) = &req.password {
-                match hash_password(password) {
-                    Ok(hash) => row.password_hash = Some(hash),
-                    Err(errors) => return Ok(Err(ApiError::unprocessable(errors))),
-                }
-            }
-            conn.transaction(|conn| {
-                user_rows::insert(conn, &row)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    "user.created",
-                    "user",
-                    &row.username,
-                    json!({"after": User::from(&row)}),
-                    Utc::now(),
-                )
-            })?;
-            Ok(Ok(row))
-        })
+    let user = state
+        .user_service()
+        .create(&caller.acting, new, Utc::now())
         .await
-        .map_err(ApiError::from)??;
-    Ok(HttpResponse::Created().json(User::from(&created)))
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Created().json(user))
 }
 
 /// `GET /admin/v1/users/{id}`
@@ -157,12 +111,12 @@ pub async fn get_user(
     id: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
-    let row = state
-        .db
-        .run(move |conn| user_rows::find(conn, &id))
+    let user = state
+        .user_service()
+        .get(id.into_inner())
         .await
-        .map_err(not_found)?;
-    Ok(HttpResponse::Ok().json(User::from(&row)))
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok().json(user))
 }
 
 /// `PATCH /admin/v1/users/{id}`
@@ -176,43 +130,20 @@ pub async fn update_user(
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
-    let req = body.into_inner();
-    let actor = caller.actor.clone();
-    let updated = state
-        .db
-        .run(move |conn| {
-            let before = user_rows::find(conn, &id)?;
-            let same = |u: &String| *u == before.username || enforce_username(u).is_ok_and(|e| e == before.username);
-            if req.username.as_ref().is_some_and(|u| !same(u)) {
-                return Ok(Err(ApiError::unprocessable(vec!["username cannot change".into()])));
-            }
-            let mut after = before.clone();
-            if let Some(v) = req.display_name { after.display_name = v; }
-            if let Some(v) = req.email { after.email = v; }
-            if let Some(v) = req.active { after.active = v; }
-            let password_changed = req.password.is_some();
-            if let Some(password) = &req.password {
-                match hash_password(password) {
-                    Ok(hash) => after.password_hash = Some(hash),
-                    Err(errors) => return Ok(Err(ApiError::unprocessable(errors))),
-                }
-            }
-            if let Err(errors) = validate(&after) {
-                return Ok(Err(ApiError::unprocessable(errors)));
-            }
-            after.updated_at = Utc::now().naive_utc();
-            conn.transaction(|conn| {
-                user_rows::update(conn, &after)?;
-                // The password is never part of an event, only the fact that it changed.
-                audit::record(conn, &actor, "user.updated", "user", &after.username,
-                    json!({"before": User::from(&before), "after": User::from(&after), "password_changed": password_changed}),
-                    Utc::now())
-            })?;
-            Ok(Ok(after))
-        })
+    let r = body.into_inner();
+    let patch = UserPatch {
+        username: r.username,
+        display_name: r.display_name,
+        email: r.email,
+        password: r.password,
+        active: r.active,
+    };
+    let user = state
+        .user_service()
+        .update(&caller.acting, id.into_inner(), patch, Utc::now())
         .await
-        .map_err(not_found)??;
-    Ok(HttpResponse::Ok().json(User::from(&updated)))
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok().json(user))
 }
 
 /// `DELETE /admin/v1/users/{id}`
@@ -224,25 +155,11 @@ pub async fn delete_user(
     id: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
-    let actor = caller.actor.clone();
     state
-        .db
-        .run(move |conn| {
-            conn.transaction(|conn| {
-                let row = user_rows::delete(conn, &id)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    "user.deleted",
-                    "user",
-                    &row.username,
-                    json!({"before": User::from(&row)}),
-                    Utc::now(),
-                )
-            })
-        })
+        .user_service()
+        .delete(&caller.acting, id.into_inner(), Utc::now())
         .await
-        .map_err(not_found)?;
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -256,40 +173,17 @@ pub async fn change_my_password(
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.principal.require_user()?;
-    let req = body.into_inner();
-    let username = caller.principal.subject.clone();
-    let actor = caller.actor.clone();
+    let r = body.into_inner();
     state
-        .db
-        .run(move |conn| {
-            let mut user = user_rows::find_by_username(conn, &username)?;
-            let current_ok = user
-                .password_hash
-                .as_deref()
-                .is_some_and(|h| verify_password(&req.current_password, h));
-            if !current_ok {
-                return Ok(Err(ApiError::forbidden("the current password is wrong")));
-            }
-            match hash_password(&req.new_password) {
-                Ok(hash) => user.password_hash = Some(hash),
-                Err(errors) => return Ok(Err(ApiError::unprocessable(errors))),
-            }
-            user.updated_at = Utc::now().naive_utc();
-            conn.transaction(|conn| {
-                user_rows::update(conn, &user)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    "user.password_changed",
-                    "user",
-                    &user.username,
-                    json!({}),
-                    Utc::now(),
-                )
-            })?;
-            Ok(Ok(()))
-        })
+        .user_service()
+        .change_own_password(
+            &caller.acting,
+            caller.principal.subject.clone(),
+            r.current_password,
+            r.new_password,
+            Utc::now(),
+        )
         .await
-        .map_err(not_found)??;
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod error;
 pub mod powers;
 pub mod tokens;
+pub mod users;
 
 pub use error::DomainError;
 pub use powers::{Acting, Powers};

@@ -40,6 +40,11 @@ impl AppState {
         )
     }
 
+    /// The user service over this state's store.
+    pub fn user_service(&self) -> crate::domain::users::UserService {
+        crate::domain::users::UserService::new(self.db.clone())
+    }
+
     /// The rules every client keeps, from the configuration.
     pub fn client_rules(&self) -> crate::domain::clients::ClientRules {
         crate::domain::clients::ClientRules {
