@@ -5,6 +5,7 @@ mod admin_clients;
 mod admin_misc;
 mod admin_support;
 mod configured;
+mod hardening;
 mod helpers;
 mod keys;
 mod lifecycle;
