@@ -4,6 +4,7 @@
 mod admin_clients;
 mod admin_misc;
 mod admin_support;
+mod at_rest;
 mod configured;
 mod hardening;
 mod helpers;
