@@ -126,6 +126,41 @@ mod tests {
     }
 
     #[test]
+    fn unknown_variables_never_stop_the_loader() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CASTELLAN_PORT", "tcp://10.0.0.1:8080");
+            jail.set_env("CASTELLAN_SERVICE_HOST", "10.0.0.1");
+            jail.set_env("CASTELLAN_PORT_8080_TCP_ADDR", "10.0.0.1");
+            jail.set_env("CASTELLAN_TOKEN__NOPE", "1");
+            jail.set_env("CASTELLAN_LISTEN", "127.0.0.1:7001");
+            jail.set_env("CASTELLAN_TOKEN__MAX_TTL_SECONDS", "1800");
+            let settings = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(settings.listen, "127.0.0.1:7001");
+            assert_eq!(settings.token.max_ttl_seconds, 1800);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_malformed_value_stops_the_loader_naming_its_variable() {
+        let cases = [
+            ("CASTELLAN_LISTEN", "not-an-address"),
+            ("CASTELLAN_MANAGEMENT_LISTEN", "127.0.0.1:port"),
+            ("CASTELLAN_TOKEN__MAX_TTL_SECONDS", "an hour"),
+            ("CASTELLAN_LIMITS__BODY_TIMEOUT_SECONDS", "-1"),
+            ("CASTELLAN_TOKEN", "5"),
+        ];
+        for (name, value) in cases {
+            figment::Jail::expect_with(|jail| {
+                jail.set_env(name, value);
+                let err = Settings::load(None).expect_err(name).to_string();
+                assert!(err.contains(name), "{name}: {err}");
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
     fn kubernetes_service_variables_are_not_settings() {
         let shape = shape().unwrap();
         let names = [

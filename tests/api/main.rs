@@ -6,6 +6,7 @@ mod admin_misc;
 mod admin_support;
 mod at_rest;
 mod configured;
+mod environment;
 mod hardening;
 mod helpers;
 mod keys;

@@ -14,11 +14,11 @@ on_both_backends!(
     cli_bootstrap_prints_working_credentials
 );
 
-const BIN: &str = env!("CARGO_BIN_EXE_castellan");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_castellan");
 
 /// Runs `castellan serve` in `dir` with only `env` set (plus RUST_LOG=info); returns the child
 /// and a channel of its standard-error lines.
-fn spawn_serve(
+pub(crate) fn spawn_serve(
     dir: &std::path::Path,
     env: &[(&str, &str)],
 ) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
