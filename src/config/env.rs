@@ -126,6 +126,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
     fn unknown_variables_never_stop_the_loader() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("CASTELLAN_PORT", "tcp://10.0.0.1:8080");
@@ -142,6 +143,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
     fn a_malformed_value_stops_the_loader_naming_its_variable() {
         let cases = [
             ("CASTELLAN_LISTEN", "not-an-address"),
