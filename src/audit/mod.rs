@@ -53,3 +53,14 @@ pub fn record(
         },
     )
 }
+
+/// Purges the events older than `retention_days` days before `now` (CONTRACT "At rest");
+/// returns how many went. The background job calls it.
+pub fn purge_expired(
+    conn: &mut DbConnection,
+    retention_days: u32,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    let cutoff = now - chrono::Duration::days(i64::from(retention_days));
+    audit_rows::purge_before(conn, cutoff.naive_utc())
+}

@@ -3,7 +3,6 @@
 //! by other nodes or the CLI.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -163,10 +162,6 @@ pub struct ClientRegistry {
     configured: RwLock<HashMap<String, Vec<CachedSecret>>>,
     /// `client_id` + `jti` of assertions already used, with their `exp` (replay protection).
     seen_assertions: Mutex<HashMap<String, i64>>,
-    /// Lookups that found the client (read by the metrics at scrape time).
-    hits: AtomicU64,
-    /// Lookups that did not.
-    misses: AtomicU64,
 }
 
 impl ClientRegistry {
@@ -180,8 +175,6 @@ impl ClientRegistry {
             dummy_hash,
             configured: RwLock::new(HashMap::new()),
             seen_assertions: Mutex::new(HashMap::new()),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
         };
         registry.reload(conn)?;
         Ok(registry)
@@ -240,25 +233,10 @@ impl ClientRegistry {
         }
     }
 
-    /// A client by client_id.
+    /// A client by client_id. Counts nothing: a count of misses would tell an operator's
+    /// metrics, and whoever reads them, which presented client_ids exist (CONTRACT).
     pub fn get(&self, client_id: &str) -> Option<Arc<CachedClient>> {
-        let found = self.snapshot().get(client_id).cloned();
-        // Relaxed: a statistic, ordered with nothing.
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
-    }
-
-    /// Lookups so far: (found, not found).
-    pub fn lookup_counts(&self) -> (u64, u64) {
-        (
-            self.hits.load(Ordering::Relaxed),
-            self.misses.load(Ordering::Relaxed),
-        )
+        self.snapshot().get(client_id).cloned()
     }
 
     /// Authenticates a client by secret: one HMAC and constant-time compares, the same work

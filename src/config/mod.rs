@@ -1,12 +1,18 @@
 //! Configuration: the shipped defaults (`config/default.toml`), then `--config FILE`, then the
 //! environment (`CASTELLAN_*`, and `DATABASE_URL`).
 
+mod env;
+mod limits;
+
 use std::fmt;
 use std::path::Path;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
+
+pub use env::{is_setting, shape, unknown_variables};
+pub use limits::{is_listen_address, AuditSettings, LimitSettings};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
@@ -38,6 +44,8 @@ impl fmt::Debug for SecretString {
 pub struct Settings {
     /// address:port to listen on.
     pub listen: String,
+    /// address:port of the management listener, the only one that serves `/metrics`.
+    pub management_listen: String,
     /// The issuer URL put in tokens and metadata; `http://` + `listen` when unset.
     pub issuer: Option<String>,
     /// SQLite path or `sqlite://` URL, or `postgres://` URL.
@@ -63,6 +71,10 @@ pub struct Settings {
     pub cache: CacheSettings,
     /// Rate limits on the token endpoint.
     pub rate_limit: RateLimitSettings,
+    /// Limits on slow and greedy callers.
+    pub limits: LimitSettings,
+    /// The audit trail.
+    pub audit: AuditSettings,
 }
 
 /// A service client declared in the configuration file. It is a confidential service account
@@ -176,20 +188,29 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
+        // CONTRACT: a CASTELLAN_* variable that names no setting is one warning, not an error.
+        let shape = env::shape()?;
+        for name in env::unknown_variables(&shape, env::variable_names()) {
+            log::warn!("ignoring the environment variable {name}: it is not a Castellan setting");
+        }
         let figment = figment
             .merge(Env::raw().only(&["DATABASE_URL"]))
             // CASTELLAN_TEST_* belongs to the test suite, not to the server.
-            .merge(
-                Env::prefixed("CASTELLAN_")
-                    .split("__")
-                    // figment hands the key over as written (upper case): compare without case.
-                    .filter(|key| {
-                        !key.as_str()
-                            .get(..5)
-                            .is_some_and(|p| p.eq_ignore_ascii_case("test_"))
-                    }),
-            );
-        let settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
+            .merge(Env::prefixed(env::PREFIX).split("__").filter(move |key| {
+                !env::is_test_key(key.as_str()) && env::is_setting(&shape, key.as_str())
+            }));
+        let settings: Settings = figment.extract().map_err(env::name_the_variables)?;
+        for (key, value) in [
+            ("listen", &settings.listen),
+            ("management_listen", &settings.management_listen),
+        ] {
+            if !is_listen_address(value) {
+                return Err(ConfigError(format!(
+                    "{}: {value:?} is not an address:port",
+                    env::source_of(&figment, key)
+                )));
+            }
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -256,6 +277,25 @@ impl Settings {
         }
         if self.admin.audience.trim().is_empty() {
             return Err(ConfigError("admin.audience is empty".into()));
+        }
+        for (key, value) in [
+            ("listen", &self.listen),
+            ("management_listen", &self.management_listen),
+        ] {
+            if !is_listen_address(value) {
+                return Err(ConfigError(format!("{key} {value:?} is not address:port")));
+            }
+        }
+        if self.limits.body_timeout_seconds == 0 || self.limits.connections_per_address == 0 {
+            return Err(ConfigError(
+                "limits.body_timeout_seconds and limits.connections_per_address must be at least 1"
+                    .into(),
+            ));
+        }
+        if self.audit.retention_days == 0 {
+            return Err(ConfigError(
+                "audit.retention_days must be at least 1".into(),
+            ));
         }
         if self.rate_limit.failure_backoff_max_seconds == 0 {
             return Err(ConfigError(

@@ -62,10 +62,8 @@ impl MasterKey {
             Ok(text) => Ok((Self::from_base64(&text)?, false)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
-                    if !dir.as_os_str().is_empty() {
-                        fs::create_dir_all(dir)
-                            .map_err(|e| KeyError::Io(dir.display().to_string(), e))?;
-                    }
+                    crate::storage::files::create_private_dir(dir)
+                        .map_err(|e| KeyError::Io(dir.display().to_string(), e))?;
                 }
                 let mut material = [0u8; 32];
                 SystemRandom::new()

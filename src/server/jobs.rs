@@ -1,5 +1,5 @@
 //! Background jobs: write last-used times, pick up changes made elsewhere, purge revoked
-//! token ids whose tokens have expired.
+//! token ids whose tokens have expired and audit events past their retention.
 
 use std::time::Duration;
 
@@ -21,7 +21,8 @@ pub fn spawn(state: web::Data<AppState>) {
     });
 }
 
-/// One round: flush last-used times, reload clients and keys, purge expired revocations.
+/// One round: flush last-used times, reload clients and keys, purge expired revocations and
+/// audit events past their retention.
 pub async fn refresh(state: &web::Data<AppState>) {
     let s = state.clone();
     let result = state
@@ -36,7 +37,12 @@ pub async fn refresh(state: &web::Data<AppState>) {
             // A verifier with leeway still accepts a token up to leeway seconds past its exp
             // (RFC 7519 §4.1.4 allows "some small leeway"), so its revocation must outlive that.
             let leeway = chrono::Duration::seconds(s.settings.token.leeway_seconds.max(0));
-            crate::storage::revoked::purge_expired(conn, (Utc::now() - leeway).naive_utc())?;
+            let now = Utc::now();
+            crate::storage::revoked::purge_expired(conn, (now - leeway).naive_utc())?;
+            let purged = crate::audit::purge_expired(conn, s.settings.audit.retention_days, now)?;
+            if purged > 0 {
+                log::info!("purged {purged} audit events past audit.retention_days");
+            }
             Ok(())
         })
         .await;

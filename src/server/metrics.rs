@@ -1,4 +1,4 @@
-//! What an operator watches: Prometheus metrics at `GET /metrics`, and a request id on every
+//! What an operator watches: Prometheus metrics at `GET /metrics` (on the management listener), and a request id on every
 //! response and every log line written while a request is handled (docs/operations.md).
 //!
 //! Each server has a registry of its own (no process-global one), so several servers in one
@@ -61,9 +61,7 @@ pub struct Metrics {
     refused_by_code: Vec<(&'static str, IntCounter)>,
     http_duration: HistogramVec,
     key_age: GaugeVec,
-    cache_hits: IntCounter,
-    cache_misses: IntCounter,
-    // Serialises scrapes: each one resets the key gauges and advances the cache counters.
+    // Serialises scrapes: each one resets the key gauges.
     scrape: Mutex<()>,
 }
 
@@ -100,26 +98,16 @@ impl Metrics {
             ),
             &["kid", "state"],
         )?;
-        let cache_lookups = IntCounterVec::new(
-            Opts::new(
-                "castellan_client_cache_lookups_total",
-                "Lookups in the in-memory client table, by result.",
-            ),
-            &["result"],
-        )?;
         registry.register(Box::new(tokens_issued.clone()))?;
         registry.register(Box::new(refused.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(key_age.clone()))?;
-        registry.register(Box::new(cache_lookups.clone()))?;
         let mut refused_by_code = Vec::with_capacity(REFUSAL_CODES.len());
         for code in REFUSAL_CODES {
             let name = code.as_str();
             refused_by_code.push((name, refused.get_metric_with_label_values(&[name])?));
         }
         Ok(Metrics {
-            cache_hits: cache_lookups.get_metric_with_label_values(&["hit"])?,
-            cache_misses: cache_lookups.get_metric_with_label_values(&["miss"])?,
             registry,
             tokens_issued,
             refused,
@@ -141,7 +129,9 @@ impl Metrics {
     }
 
     /// Counts a refused token request. Labelled by error code only: the presented client_id
-    /// is the caller's to choose, and would let anyone grow the series without bound.
+    /// is the caller's to choose, and would let anyone grow the series without bound. No
+    /// series here or anywhere tells an unknown client_id from a known one with a wrong
+    /// credential (CONTRACT): both are `invalid_client`.
     pub fn token_refused(&self, code: ErrorCode) {
         let name = code.as_str();
         match self.refused_by_code.iter().find(|(n, _)| *n == name) {
@@ -181,21 +171,10 @@ impl Metrics {
                 .get_metric_with_label_values(&[info.kid.as_str(), state_label.as_str()])?
                 .set(age.max(0.0));
         }
-        // The registry counts in plain atomics; the counters here catch up to them.
-        let (hits, misses) = state.clients.lookup_counts();
-        catch_up(&self.cache_hits, hits);
-        catch_up(&self.cache_misses, misses);
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
         String::from_utf8(out)
             .map_err(|e| MetricsError(prometheus::Error::Msg(format!("not UTF-8: {e}"))))
-    }
-}
-
-fn catch_up(counter: &IntCounter, total: u64) {
-    let seen = counter.get();
-    if total > seen {
-        counter.inc_by(total - seen);
     }
 }
 

@@ -1,7 +1,8 @@
 //! The application: start-up, the HTTP server, background jobs.
 
 pub mod health;
-mod jobs;
+pub mod jobs;
+pub mod limits;
 pub mod metrics;
 mod state;
 
@@ -153,19 +154,28 @@ pub fn announce_bootstrap(b: &Bootstrapped) {
 /// A running server and what tests need of it.
 pub struct Application {
     server: Server,
+    management: Server,
     port: u16,
+    management_port: u16,
     state: web::Data<AppState>,
 }
 
+fn bind(what: &str, listen: &str) -> Result<(TcpListener, std::net::SocketAddr), StartError> {
+    let listener = TcpListener::bind(listen)
+        .map_err(|e| StartError(format!("{what} listening on {listen}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| StartError(e.to_string()))?;
+    Ok((listener, local))
+}
+
 impl Application {
-    /// Prepares everything and binds the listener (port 0 picks a free port).
+    /// Prepares everything and binds both listeners (port 0 picks a free port).
     pub async fn build(mut settings: Settings) -> Result<Self, StartError> {
         let listen = settings.listen.clone();
-        let listener = TcpListener::bind(&listen)
-            .map_err(|e| StartError(format!("listening on {listen}: {e}")))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| StartError(e.to_string()))?;
+        let (listener, local) = bind("", &listen)?;
+        let (management_listener, management_local) =
+            bind("management", &settings.management_listen)?;
         let port = local.port();
         if settings.issuer.is_none() && listen.ends_with(":0") {
             // CONTRACT: the default issuer is "http://" + the listen address; with port 0 the
@@ -187,40 +197,52 @@ impl Application {
             state.keys.clone(),
             state.db.clone(),
         ));
+        let connections =
+            limits::ConnectionCounts::new(state.settings.limits.connections_per_address);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
-                // Innermost first: timing, then the request id, then the access log around both,
-                // so that the log line sees the id in the response.
+                // Innermost first: the caller limits, timing, then the request id, then the
+                // access log around all, so that the log line sees the id in the response.
+                .wrap(middleware::from_fn(limits::body_deadline))
+                .wrap(middleware::from_fn(limits::refuse_over_cap))
                 .wrap(middleware::from_fn(metrics::track_requests))
                 .wrap(middleware::from_fn(metrics::request_id))
                 // The path only (%U): a query string could carry a secret, and secrets never reach logs.
                 .wrap(
                     middleware::Logger::new("%a \"%U\" %s %Dms rid=%{x-request-id}o")
-                        .exclude("/healthz")
-                        .exclude("/metrics"),
+                        .exclude("/healthz"),
                 )
-                .route("/metrics", web::get().to(metrics::get_metrics))
                 .configure(crate::oauth::routes)
                 .configure(health::routes)
                 .app_data(admin_guard.clone())
                 .configure(crate::admin::routes)
         })
+        .on_connect(move |connection, data| connections.on_connect(connection, data))
         .listen(listener)
         .map_err(|e| StartError(e.to_string()))?
         .shutdown_timeout(10)
         .run();
+        let management = management_server(state.clone(), management_listener)?;
         jobs::spawn(state.clone());
         log::info!(
-            "castellan listening on {local} (port {port}); database: {}; issuer: {}",
+            "castellan listening on {local} (port {port}), management on {management_local}; \
+             database: {}; issuer: {}",
             state.db.backend_name(),
             state.issuer
         );
         Ok(Application {
             server,
+            management,
             port,
+            management_port: management_local.port(),
             state,
         })
+    }
+
+    /// The port of the management listener (`/metrics`, `/healthz`, `/readyz`).
+    pub fn management_port(&self) -> u16 {
+        self.management_port
     }
 
     /// The port it listens on.
@@ -238,8 +260,34 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until stopped (SIGINT/SIGTERM finish in-flight requests first).
+    /// Serves until stopped (SIGINT/SIGTERM finish in-flight requests first); the management
+    /// listener stops with the main one.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let management = self.management.handle();
+        let management_task = actix_web::rt::spawn(self.management);
+        let result = self.server.await;
+        management.stop(true).await;
+        let _ = management_task.await;
+        result
     }
+}
+
+/// The management listener: `/metrics`, and the health routes for probes that use it. Its own
+/// worker, so that a busy main listener does not hold up a probe or a scrape.
+fn management_server(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+) -> Result<Server, StartError> {
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(middleware::from_fn(metrics::track_requests))
+            .route("/metrics", web::get().to(metrics::get_metrics))
+            .configure(health::routes)
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(|e| StartError(e.to_string()))?
+    .shutdown_timeout(10)
+    .run())
 }

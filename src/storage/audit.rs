@@ -75,3 +75,10 @@ pub fn list(
         .load(conn)
         .map_err(StoreError::from_diesel)
 }
+
+/// Deletes the events that happened before `cutoff`; returns how many.
+pub fn purge_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> StoreResult<usize> {
+    diesel::delete(audit_events::table.filter(audit_events::occurred_at.lt(cutoff)))
+        .execute(conn)
+        .map_err(StoreError::from_diesel)
+}

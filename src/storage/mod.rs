@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod clients;
+pub mod files;
 pub mod keys;
 mod pool;
 pub mod principals;

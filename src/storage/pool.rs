@@ -115,13 +115,8 @@ impl Db {
     pub fn open(url: &str) -> StoreResult<Self> {
         let backend = Backend::from_url(url);
         if let Backend::Sqlite(path) = &backend {
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        StoreError::Pool(format!("creating {}: {e}", dir.display()))
-                    })?;
-                }
-            }
+            super::files::prepare_sqlite(path)
+                .map_err(|e| StoreError::Pool(format!("creating {path}: {e}")))?;
         }
         let size = match backend {
             Backend::Sqlite(_) => 4,
@@ -131,8 +126,15 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .connection_timeout(Duration::from_secs(10))
-            .build(Manager { backend })
+            .build(Manager {
+                backend: backend.clone(),
+            })
             .map_err(|e| StoreError::Pool(e.to_string()))?;
+        if let Backend::Sqlite(path) = &backend {
+            // The pool has opened its connections: `-wal` and `-shm` exist now.
+            super::files::restrict_sqlite(path)
+                .map_err(|e| StoreError::Pool(format!("restricting {path}: {e}")))?;
+        }
         Ok(Db {
             pool,
             backend_name,

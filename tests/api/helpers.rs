@@ -103,6 +103,8 @@ impl Drop for TestDb {
 /// A running Castellan.
 pub struct TestApp {
     pub address: String,
+    /// The management listener (`/metrics`, `/healthz`, `/readyz`).
+    pub management_address: String,
     pub http: reqwest::Client,
     pub state: web::Data<AppState>,
     pub settings: Settings,
@@ -115,6 +117,7 @@ pub struct TestApp {
 pub fn test_settings(dir: &std::path::Path, db: &TestDb) -> Settings {
     let mut s = Settings::defaults().expect("defaults");
     s.listen = "127.0.0.1:0".into();
+    s.management_listen = "127.0.0.1:0".into();
     s.database_url = db.url.clone();
     s.master_key_file = dir.join("master.key").display().to_string();
     s.bootstrap_client_id = Some(ADMIN_ID.into());
@@ -143,11 +146,13 @@ async fn start(settings: Settings, dir: Arc<tempfile::TempDir>, db: Arc<TestDb>)
         .await
         .expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let management_address = format!("http://127.0.0.1:{}", app.management_port());
     let state = app.state();
     let handle = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,
+        management_address,
         http: reqwest::Client::new(),
         state,
         settings,
@@ -216,6 +221,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// A URL on the management listener.
+    pub fn management_url(&self, path: &str) -> String {
+        format!("{}{}", self.management_address, path)
     }
 
     /// POST /oauth2/token with client_secret_basic (RFC 6749 §2.3.1 encoding) and a form.

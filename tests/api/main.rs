@@ -4,7 +4,10 @@
 mod admin_clients;
 mod admin_misc;
 mod admin_support;
+mod at_rest;
 mod configured;
+mod environment;
+mod hardening;
 mod helpers;
 mod identifiers;
 mod keys;

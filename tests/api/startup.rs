@@ -14,11 +14,11 @@ on_both_backends!(
     cli_bootstrap_prints_working_credentials
 );
 
-const BIN: &str = env!("CARGO_BIN_EXE_castellan");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_castellan");
 
 /// Runs `castellan serve` in `dir` with only `env` set (plus RUST_LOG=info); returns the child
 /// and a channel of its standard-error lines.
-fn spawn_serve(
+pub(crate) fn spawn_serve(
     dir: &std::path::Path,
     env: &[(&str, &str)],
 ) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
@@ -26,6 +26,8 @@ fn spawn_serve(
         .arg("serve")
         .current_dir(dir)
         .env_clear()
+        // Not the default 127.0.0.1:9000: tests run side by side.
+        .env("CASTELLAN_MANAGEMENT_LISTEN", "127.0.0.1:0")
         .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
@@ -171,10 +173,10 @@ async fn cli_bootstrap_prints_working_credentials(backend: Backend) {
 #[test]
 fn invalid_configuration_fails_loudly() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &str, &str); 3] = [
+    // (A misspelt variable name is only a warning: see tests/api/environment.rs.)
+    let cases: [(&str, &str, &str); 2] = [
         ("CASTELLAN_SIGNING__ALGORITHM", "HS256", "signing.algorithm"),
         ("CASTELLAN_BOOTSTRAP_CLIENT_ID", "only-the-id", "BOOTSTRAP"),
-        ("CASTELLAN_LISTN", "127.0.0.1:1", "listn"),
     ];
     for (var, value, expected) in cases {
         let out = Command::new(BIN)
