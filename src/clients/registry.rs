@@ -18,13 +18,53 @@ pub const ASSERTION_LEEWAY_SECONDS: u64 = 60;
 /// far" expiries; it also bounds the replay cache).
 pub const MAX_ASSERTION_LIFETIME_SECONDS: i64 = 3600;
 
+/// Longest `jti` accepted, bytes: it is stored, one row per assertion, until it expires.
+pub const MAX_JTI_BYTES: usize = 256;
+
 /// The claims of a client assertion this registry reads.
 #[derive(Debug, serde::Deserialize)]
 struct AssertionClaims {
     sub: String,
     exp: i64,
+    nbf: Option<i64>,
+    iat: Option<i64>,
     #[serde(default)]
     jti: String,
+}
+
+/// A client assertion that passed every check but the replay check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedAssertion {
+    /// Its `jti`.
+    pub jti: String,
+    /// The last instant it is accepted (`exp` plus the leeway): its use must be remembered
+    /// until then.
+    pub accepted_until: DateTime<Utc>,
+}
+
+/// How a client authenticates: its registered `token_endpoint_auth_method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// HTTP Basic with client_id and secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// client_id and client_secret in the form body (RFC 6749 §2.3.1).
+    ClientSecretPost,
+    /// A signed JWT assertion (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// None: a public client (also what an unknown stored value means: nothing passes).
+    None,
+}
+
+impl AuthMethod {
+    /// The method a stored `token_endpoint_auth_method` names.
+    pub fn from_registered(method: &str) -> Self {
+        match method {
+            "client_secret_basic" => AuthMethod::ClientSecretBasic,
+            "client_secret_post" => AuthMethod::ClientSecretPost,
+            "private_key_jwt" => AuthMethod::PrivateKeyJwt,
+            _ => AuthMethod::None,
+        }
+    }
 }
 
 /// A live secret's hash.
@@ -72,6 +112,8 @@ pub struct CachedClient {
     pub secrets: Vec<CachedSecret>,
     /// Authenticates with `private_key_jwt` only (secrets are refused).
     pub private_key_jwt: bool,
+    /// The one method it authenticates by.
+    pub auth_method: AuthMethod,
     /// Its public keys for `private_key_jwt`, by kid, each pinned to its algorithm.
     pub assertion_keys: HashMap<String, Arc<VerifyKey>>,
 }
@@ -98,6 +140,7 @@ impl CachedClient {
             tokens_revoked_before: row.tokens_revoked_before.map(utc),
             secrets,
             private_key_jwt: row.token_endpoint_auth_method == "private_key_jwt",
+            auth_method: AuthMethod::from_registered(&row.token_endpoint_auth_method),
             assertion_keys: row
                 .jwks
                 .as_deref()
@@ -121,7 +164,8 @@ pub struct ClientRegistry {
     /// Secrets of clients declared in the configuration, by client row id: kept in memory
     /// only, merged in at every reload.
     configured: RwLock<HashMap<String, Vec<CachedSecret>>>,
-    /// `client_id` + `jti` of assertions already used, with their `exp` (replay protection).
+    /// `client_id` + `jti` of assertions already used here, with the end of their acceptance
+    /// (a fast first filter; the store's `used_assertions` decides for the deployment).
     seen_assertions: Mutex<HashMap<String, i64>>,
     /// Lookups that found the client (read by the metrics at scrape time).
     hits: AtomicU64,
@@ -253,12 +297,9 @@ impl ClientRegistry {
         self.reload(conn)
     }
 
-    /// Authenticates a client by a `private_key_jwt` assertion (RFC 7523 §2.2, §3): signed by
-    /// one of the client's registered keys with that key's algorithm (never the header's
-    /// alone), `iss` and `sub` the client_id, `aud` one of `audiences` (our issuer or token
-    /// endpoint), `exp` present and at most an hour ahead, `jti` present and never seen before
-    /// (replays are refused until the assertion expires). Only active clients registered for
-    /// `private_key_jwt` pass.
+    /// Authenticates a client by a `private_key_jwt` assertion on this node: verified (see
+    /// [`Self::verify_assertion`]) and its `jti` not seen here before. The deployment-wide
+    /// replay check (`crate::oauth::client_auth`) must follow.
     pub fn authenticate_assertion(
         &self,
         client_id: &str,
@@ -266,6 +307,25 @@ impl ClientRegistry {
         audiences: &[String],
         now: DateTime<Utc>,
     ) -> Option<Arc<CachedClient>> {
+        let (client, verified) = self.verify_assertion(client_id, assertion, audiences, now)?;
+        self.first_sight(client_id, &verified, now)
+            .then_some(client)
+    }
+
+    /// Verifies a `private_key_jwt` assertion (RFC 7523 §2.2, §3): signed by one of the
+    /// client's registered keys with that key's algorithm (never the header's alone), `iss`
+    /// and `sub` the client_id, `aud` one of `audiences` (our issuer or token endpoint), `exp`
+    /// present, not past and at most an hour ahead, `nbf` and `iat` not in the future, `jti`
+    /// present (the caller checks it for replay). Only active clients registered for
+    /// `private_key_jwt` pass. Times are judged against `now`, with
+    /// [`ASSERTION_LEEWAY_SECONDS`] for clock skew.
+    pub fn verify_assertion(
+        &self,
+        client_id: &str,
+        assertion: &str,
+        audiences: &[String],
+        now: DateTime<Utc>,
+    ) -> Option<(Arc<CachedClient>, VerifiedAssertion)> {
         let client = self.get(client_id)?;
         if !client.private_key_jwt || !client.active {
             return None;
@@ -281,30 +341,60 @@ impl ClientRegistry {
         validation.set_issuer(&[client_id]);
         validation.set_audience(audiences);
         validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
-        validation.leeway = ASSERTION_LEEWAY_SECONDS;
+        // The times are checked below against `now`, not the library's own clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         let claims = jsonwebtoken::decode::<AssertionClaims>(assertion, &key.key, &validation)
             .ok()?
             .claims;
-        if claims.sub != client_id || claims.jti.is_empty() {
+        if claims.sub != client_id || claims.jti.is_empty() || claims.jti.len() > MAX_JTI_BYTES {
             return None;
         }
         let now_s = now.timestamp();
-        if claims.exp > now_s + MAX_ASSERTION_LIFETIME_SECONDS {
+        let leeway = ASSERTION_LEEWAY_SECONDS as i64;
+        // RFC 7519 §4.1.4, §4.1.5: not on or after exp, not before nbf (with leeway); an
+        // assertion "issued" in the future is refused alike.
+        if claims.exp.saturating_add(leeway) < now_s
+            || claims.exp > now_s.saturating_add(MAX_ASSERTION_LIFETIME_SECONDS)
+            || claims
+                .nbf
+                .is_some_and(|nbf| nbf > now_s.saturating_add(leeway))
+            || claims
+                .iat
+                .is_some_and(|iat| iat > now_s.saturating_add(leeway))
+        {
             return None;
         }
+        let accepted_until = DateTime::from_timestamp(claims.exp.saturating_add(leeway), 0)?;
+        let verified = VerifiedAssertion {
+            jti: claims.jti,
+            accepted_until,
+        };
+        Some((client, verified))
+    }
+
+    /// Whether this node sees the assertion for the first time (and remembers it until it
+    /// expires). A fast first filter only: other nodes and earlier runs are not known here.
+    pub fn first_sight(
+        &self,
+        client_id: &str,
+        verified: &VerifiedAssertion,
+        now: DateTime<Utc>,
+    ) -> bool {
         let mut seen = match self.seen_assertions.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
+        let now_s = now.timestamp();
         if seen.len() > 10_000 {
-            seen.retain(|_, exp| *exp + ASSERTION_LEEWAY_SECONDS as i64 >= now_s);
+            seen.retain(|_, until| *until >= now_s);
         }
-        let replay_key = format!("{client_id}\u{0}{}", claims.jti);
+        let replay_key = format!("{client_id}\u{0}{}", verified.jti);
         if seen.contains_key(&replay_key) {
-            return None;
+            return false;
         }
-        seen.insert(replay_key, claims.exp);
-        Some(client)
+        seen.insert(replay_key, verified.accepted_until.timestamp());
+        true
     }
 
     /// Takes the last-used times collected since the previous call.

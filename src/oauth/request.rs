@@ -272,31 +272,6 @@ pub fn assertion_audiences(issuer: &str) -> Vec<String> {
     vec![issuer.to_string(), format!("{issuer}/oauth2/token")]
 }
 
-/// Authenticates the caller of an OAuth endpoint by any supported method; `invalid_client`
-/// (with a Basic challenge when Basic was used) for no or bad credentials.
-pub fn authenticate(
-    auth: &ClientAuth,
-    state: &crate::server::AppState,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<std::sync::Arc<crate::clients::CachedClient>, OAuthError> {
-    let client = match auth {
-        ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => state
-            .clients
-            .authenticate(client_id, secret.as_bytes(), now),
-        ClientAuth::Assertion {
-            client_id,
-            assertion,
-        } => state.clients.authenticate_assertion(
-            client_id,
-            assertion,
-            &assertion_audiences(&state.issuer),
-            now,
-        ),
-        ClientAuth::None => None,
-    };
-    client.ok_or_else(|| OAuthError::invalid_client(auth.is_basic()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

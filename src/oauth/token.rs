@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::client_credentials;
 use super::error::{ErrorCode, OAuthError};
-use super::request::{client_auth, read_form, Params};
+use super::request::{client_auth, read_form, ClientAuth, Params};
 use crate::server::AppState;
 
 /// Parameters that may be given more than once (RFC 8707 §2; `audience` means the same).
@@ -43,7 +43,19 @@ async fn issue(
     let presented = auth.client_id();
     // Before the secret is checked, so that a refused guesser learns nothing.
     let failures = limits.check_failures(peer, presented)?;
-    let issued = match client_credentials::grant(state, auth, &params, Utc::now()) {
+    let now = Utc::now();
+    // The grant checks an assertion's jti on this node only; the deployment's check follows.
+    let assertion = matches!(auth, ClientAuth::Assertion { .. }).then(|| auth.clone());
+    let granted = match client_credentials::grant(state, auth, &params, now) {
+        Ok(issued) => match &assertion {
+            Some(auth) => super::client_auth::claim_verified_assertion(state, auth, now)
+                .await
+                .map(|()| issued),
+            None => Ok(issued),
+        },
+        Err(err) => Err(err),
+    };
+    let issued = match granted {
         Ok(issued) => issued,
         Err(err) => {
             if err.code == ErrorCode::InvalidClient {

@@ -1,5 +1,5 @@
 //! Background jobs: write last-used times, pick up changes made elsewhere, purge revoked
-//! token ids whose tokens have expired.
+//! token ids whose tokens have expired and used client assertions that have expired.
 
 use std::time::Duration;
 
@@ -21,7 +21,8 @@ pub fn spawn(state: web::Data<AppState>) {
     });
 }
 
-/// One round: flush last-used times, reload clients and keys, purge expired revocations.
+/// One round: flush last-used times, reload clients and keys, purge expired revocations and
+/// used assertions.
 pub async fn refresh(state: &web::Data<AppState>) {
     let s = state.clone();
     let result = state
@@ -37,6 +38,8 @@ pub async fn refresh(state: &web::Data<AppState>) {
             // (RFC 7519 §4.1.4 allows "some small leeway"), so its revocation must outlive that.
             let leeway = chrono::Duration::seconds(s.settings.token.leeway_seconds.max(0));
             crate::storage::revoked::purge_expired(conn, (Utc::now() - leeway).naive_utc())?;
+            // Rows are kept until the assertion's exp plus its leeway: none here is still usable.
+            crate::storage::used_assertions::purge_expired(conn, Utc::now().naive_utc())?;
             Ok(())
         })
         .await;

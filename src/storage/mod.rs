@@ -10,6 +10,7 @@ mod pool;
 pub mod principals;
 pub mod revoked;
 pub mod schema;
+pub mod used_assertions;
 pub mod users;
 
 use std::path::PathBuf;

@@ -160,7 +160,16 @@ async fn introspection_accepts_client_secret_post_and_ignores_unknown_hints(back
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let ((id, secret), (rs, rs_secret)) = owner_and_rs(&app).await;
+    let (id, secret) = app.service_account("svc-ci").await;
+    // A client authenticates only by the method it registered.
+    let rs = RS.to_string();
+    let rs_secret = app
+        .create_client(castellan::clients::Client {
+            token_endpoint_auth_method: "client_secret_post".into(),
+            ..crate::helpers::service_account(RS)
+        })
+        .await
+        .unwrap();
     let token = app.access_token(&id, &secret, &[]).await;
     for hint in ["access_token", "refresh_token", "something_else"] {
         let res = post(
@@ -225,21 +234,19 @@ async fn revoked_token_introspects_inactive(backend: Backend) {
         true
     );
 
-    // client_secret_post works for revocation too.
+    // With a hint too (the client's registered method, client_secret_basic).
     let res = post(
         &app,
         "/oauth2/revoke",
-        None,
+        Some((&id, &secret)),
         &[
             ("token", other.as_str()),
             ("token_type_hint", "access_token"),
-            ("client_id", id.as_str()),
-            ("client_secret", secret.as_str()),
         ],
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_inactive(&app, (&rs, &rs_secret), &other, "revoked by post").await;
+    assert_inactive(&app, (&rs, &rs_secret), &other, "revoked with a hint").await;
 
     // The revocation row expires with the token.
     let jti = claims_of(&token).jti;

@@ -4,6 +4,9 @@
 mod admin_clients;
 mod admin_misc;
 mod admin_support;
+mod assertions;
+mod auth_budgets;
+mod client_keys;
 mod configured;
 mod helpers;
 mod keys;
