@@ -104,3 +104,24 @@ fn rsa_exponent_ok(e: &str) -> bool {
         .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
     value >= 3 && value % 2 == 1 && value < (1u64 << 33)
 }
+
+#[cfg(test)]
+mod rsa_tests {
+    use super::*;
+
+    #[test]
+    fn rsa_moduli_are_measured_in_bits_and_exponents_checked_as_ring_does() {
+        let encode = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+        let mut n = vec![0u8; 256];
+        n[0] = 0x80;
+        assert_eq!(rsa_modulus_bits(&encode(&n)), Some(2048));
+        n[0] = 0x01;
+        assert_eq!(rsa_modulus_bits(&encode(&n)), Some(2041));
+        assert_eq!(rsa_modulus_bits(&encode(&[0, 0, 0xff])), Some(8));
+        assert_eq!(rsa_modulus_bits("not base64!"), None);
+        assert!(rsa_exponent_ok("AQAB"));
+        assert!(!rsa_exponent_ok(&encode(&[1])));
+        assert!(!rsa_exponent_ok(&encode(&[4])));
+        assert!(!rsa_exponent_ok(&encode(&[2, 0, 0, 0, 1])));
+    }
+}
