@@ -2,6 +2,8 @@
 //! request path. Reloaded whole after every change made here, and on a timer for changes made
 //! by other nodes or the CLI.
 
+mod assertion;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -11,19 +13,33 @@ use crate::keys::{MasterKey, VerifyKey};
 use crate::storage::clients::{self as client_rows, ClientRow, SecretRow};
 use crate::storage::{split_list, DbConnection, StoreResult};
 
-/// Clock skew allowed on a client assertion's `exp`/`nbf`, seconds.
-pub const ASSERTION_LEEWAY_SECONDS: u64 = 60;
-/// How far ahead a client assertion's `exp` may be (RFC 7523 §3 lets us refuse "unreasonably
-/// far" expiries; it also bounds the replay cache).
-pub const MAX_ASSERTION_LIFETIME_SECONDS: i64 = 3600;
+pub use assertion::{
+    VerifiedAssertion, ASSERTION_LEEWAY_SECONDS, MAX_ASSERTION_LIFETIME_SECONDS, MAX_JTI_BYTES,
+};
 
-/// The claims of a client assertion this registry reads.
-#[derive(Debug, serde::Deserialize)]
-struct AssertionClaims {
-    sub: String,
-    exp: i64,
-    #[serde(default)]
-    jti: String,
+/// How a client authenticates: its registered `token_endpoint_auth_method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// HTTP Basic with client_id and secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// client_id and client_secret in the form body (RFC 6749 §2.3.1).
+    ClientSecretPost,
+    /// A signed JWT assertion (RFC 7523 §2.2).
+    PrivateKeyJwt,
+    /// None: a public client (also what an unknown stored value means: nothing passes).
+    None,
+}
+
+impl AuthMethod {
+    /// The method a stored `token_endpoint_auth_method` names.
+    pub fn from_registered(method: &str) -> Self {
+        match method {
+            "client_secret_basic" => AuthMethod::ClientSecretBasic,
+            "client_secret_post" => AuthMethod::ClientSecretPost,
+            "private_key_jwt" => AuthMethod::PrivateKeyJwt,
+            _ => AuthMethod::None,
+        }
+    }
 }
 
 /// A live secret's hash.
@@ -80,38 +96,12 @@ pub struct CachedClient {
     pub tokens_revoked_before: Option<DateTime<Utc>>,
     /// Live secrets.
     pub secrets: Vec<CachedSecret>,
-    /// The one client authentication method it registered.
+    /// The one method it authenticates by (its registered `token_endpoint_auth_method`).
     pub auth_method: AuthMethod,
     /// Audiences used when a request names none (None: all of `audiences`).
     pub default_audiences: Option<Vec<String>>,
     /// Its public keys for `private_key_jwt`, by kid, each pinned to its algorithm.
     pub assertion_keys: HashMap<String, Arc<VerifyKey>>,
-}
-
-/// A client authentication method at the token endpoint (RFC 7591 §2 names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    /// HTTP Basic with the form-encoded id and secret.
-    ClientSecretBasic,
-    /// id and secret in the form body.
-    ClientSecretPost,
-    /// A signed JWT (RFC 7523 §2.2).
-    PrivateKeyJwt,
-    /// None: a public client.
-    None,
-}
-
-impl AuthMethod {
-    /// From its registered name; an unknown one (the store refuses those) authenticates
-    /// nothing.
-    pub fn from_name(name: &str) -> Self {
-        match name {
-            "client_secret_basic" => AuthMethod::ClientSecretBasic,
-            "client_secret_post" => AuthMethod::ClientSecretPost,
-            "private_key_jwt" => AuthMethod::PrivateKeyJwt,
-            _ => AuthMethod::None,
-        }
-    }
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -135,7 +125,7 @@ impl CachedClient {
             token_ttl_seconds: row.token_ttl_seconds,
             tokens_revoked_before: row.tokens_revoked_before.map(utc),
             secrets,
-            auth_method: AuthMethod::from_name(&row.token_endpoint_auth_method),
+            auth_method: AuthMethod::from_registered(&row.token_endpoint_auth_method),
             default_audiences: row.default_audiences.as_deref().map(split_list),
             assertion_keys: row
                 .jwks
@@ -160,7 +150,8 @@ pub struct ClientRegistry {
     /// Secrets of clients declared in the configuration, by client row id: kept in memory
     /// only, merged in at every reload.
     configured: RwLock<HashMap<String, Vec<CachedSecret>>>,
-    /// `client_id` + `jti` of assertions already used, with their `exp` (replay protection).
+    /// `client_id` + `jti` of assertions already used here, with the end of their acceptance
+    /// (a fast first filter; the store's `used_assertions` decides for the deployment).
     seen_assertions: Mutex<HashMap<String, i64>>,
 }
 
@@ -301,60 +292,6 @@ impl ClientRegistry {
             Err(poisoned) => *poisoned.into_inner() = secrets,
         }
         self.reload(conn)
-    }
-
-    /// Authenticates a client by a `private_key_jwt` assertion (RFC 7523 §2.2, §3): signed by
-    /// one of the client's registered keys with that key's algorithm (never the header's
-    /// alone), `iss` and `sub` the client_id, `aud` one of `audiences` (our issuer or token
-    /// endpoint), `exp` present and at most an hour ahead, `jti` present and never seen before
-    /// (replays are refused until the assertion expires). Only active clients registered for
-    /// `private_key_jwt` pass.
-    pub fn authenticate_assertion(
-        &self,
-        client_id: &str,
-        assertion: &str,
-        audiences: &[String],
-        now: DateTime<Utc>,
-    ) -> Option<Arc<CachedClient>> {
-        let client = self.get(client_id)?;
-        if client.auth_method != AuthMethod::PrivateKeyJwt || !client.active {
-            return None;
-        }
-        let header = jsonwebtoken::decode_header(assertion).ok()?;
-        let key = match header.kid.as_deref() {
-            Some(kid) => client.assertion_keys.get(kid)?,
-            // Without a kid, only a client with a single key is unambiguous.
-            None if client.assertion_keys.len() == 1 => client.assertion_keys.values().next()?,
-            None => return None,
-        };
-        let mut validation = jsonwebtoken::Validation::new(key.alg);
-        validation.set_issuer(&[client_id]);
-        validation.set_audience(audiences);
-        validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
-        validation.leeway = ASSERTION_LEEWAY_SECONDS;
-        let claims = jsonwebtoken::decode::<AssertionClaims>(assertion, &key.key, &validation)
-            .ok()?
-            .claims;
-        if claims.sub != client_id || claims.jti.is_empty() {
-            return None;
-        }
-        let now_s = now.timestamp();
-        if claims.exp > now_s + MAX_ASSERTION_LIFETIME_SECONDS {
-            return None;
-        }
-        let mut seen = match self.seen_assertions.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if seen.len() > 10_000 {
-            seen.retain(|_, exp| *exp + ASSERTION_LEEWAY_SECONDS as i64 >= now_s);
-        }
-        let replay_key = format!("{client_id}\u{0}{}", claims.jti);
-        if seen.contains_key(&replay_key) {
-            return None;
-        }
-        seen.insert(replay_key, claims.exp);
-        Some(client)
     }
 
     /// Takes the last-used times collected since the previous call.

@@ -28,9 +28,10 @@ pub fn metadata(state: &AppState) -> serde_json::Value {
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
-        // Algorithms our ring provider verifies for private_key_jwt assertions (never HS*).
+        // The algorithms of the keys a client may register for private_key_jwt (never HS*;
+        // clients::check_jwks).
         "token_endpoint_auth_signing_alg_values_supported":
-            ["ES256", "ES384", "EdDSA", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
+            ["ES256", "EdDSA", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"],
         "introspection_endpoint": format!("{iss}/oauth2/introspect"),
         "introspection_endpoint_auth_methods_supported":
             ["client_secret_basic", "client_secret_post", "private_key_jwt"],

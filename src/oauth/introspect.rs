@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::claims::AccessTokenClaims;
+use super::client_auth::authenticate_caller;
 use super::error::OAuthError;
-use super::request::{authenticate, client_auth, read_form, Params};
-use crate::clients::CachedClient;
+use super::request::{read_form, Params};
 use crate::resource::{AuthError, KeySource, Principal, TokenVerifier};
 use crate::server::AppState;
 use crate::storage::principals::{self, PrincipalKind as StoredKind};
@@ -40,7 +40,7 @@ async fn introspect(
     let body = read_form(req, payload).await?;
     let params = Params::parse(&body, &[])?;
     let now = Utc::now();
-    authenticate_caller(req, &params, state, now)?;
+    authenticate_caller(req, &params, state, now).await?;
     let token = required_token(&params)?;
     // RFC 7662 §2.1: token_type_hint is only a hint; we issue access tokens alone, so it is
     // never needed and an unknown value is ignored.
@@ -66,25 +66,6 @@ async fn introspect(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(answer))
-}
-
-/// Authenticates the calling client of the introspection or revocation endpoint
-/// (`client_secret_basic` or `client_secret_post`): only an active confidential client passes.
-/// Anything else is `invalid_client`, challenged with Basic only when Basic was used.
-pub fn authenticate_caller(
-    req: &HttpRequest,
-    params: &Params,
-    state: &AppState,
-    now: DateTime<Utc>,
-) -> Result<Arc<CachedClient>, OAuthError> {
-    let auth = client_auth(req, params)?;
-    // RFC 7662 §2.1, RFC 7009 §2.1: the caller must authenticate, by any supported method.
-    let client = authenticate(&auth, state, now)?;
-    if client.confidential {
-        Ok(client)
-    } else {
-        Err(OAuthError::invalid_client(auth.is_basic()))
-    }
 }
 
 /// The `token` parameter, which RFC 7662 §2.1 and RFC 7009 §2.1 both require.

@@ -5,7 +5,8 @@
 //! Policy (docs/operations.md):
 //! - per client_id: tokens issued, counted only once the client has authenticated;
 //! - per source address (the TCP peer, never X-Forwarded-For; IPv6 per /64): every request;
-//! - failed client authentications, per source address and per (address, client_id), with
+//! - failed client authentications, per source address and per (address, client_id), at the
+//!   token, introspection and revocation endpoints together (`oauth::client_auth`), with
 //!   stricter budgets and a doubling refusal once a budget is spent. A refused address is
 //!   turned away before any secret is checked, so guessing slows down; the same client_id from
 //!   any other address is untouched, so nobody can lock a client out by failing in its name.
@@ -444,7 +445,7 @@ impl RateLimiter {
         if let Some(block) = failures.fail(addr, Some(client), Instant::now()) {
             // The address only: the presented client_id is the caller's text.
             log::warn!(
-                "token endpoint: {addr} spent a failed-authentication budget; refused for {}s",
+                "client authentication: {addr} spent a failed-authentication budget; refused for {}s",
                 ceil_secs(block)
             );
         }

@@ -156,17 +156,6 @@ impl ClientAuth {
     pub fn is_basic(&self) -> bool {
         matches!(self, ClientAuth::Basic { .. })
     }
-
-    /// The authentication method used.
-    pub fn method(&self) -> crate::clients::AuthMethod {
-        use crate::clients::AuthMethod;
-        match self {
-            ClientAuth::Basic { .. } => AuthMethod::ClientSecretBasic,
-            ClientAuth::Post { .. } => AuthMethod::ClientSecretPost,
-            ClientAuth::Assertion { .. } => AuthMethod::PrivateKeyJwt,
-            ClientAuth::None => AuthMethod::None,
-        }
-    }
 }
 
 /// RFC 6749 §2.3.1: client_id and secret are form-urlencoded before Basic encoding.
@@ -281,31 +270,6 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 /// The audiences a client assertion may name: our issuer and our token endpoint.
 pub fn assertion_audiences(issuer: &str) -> Vec<String> {
     vec![issuer.to_string(), format!("{issuer}/oauth2/token")]
-}
-
-/// Authenticates the caller of an OAuth endpoint by any supported method; `invalid_client`
-/// (with a Basic challenge when Basic was used) for no or bad credentials.
-pub fn authenticate(
-    auth: &ClientAuth,
-    state: &crate::server::AppState,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<std::sync::Arc<crate::clients::CachedClient>, OAuthError> {
-    let client = match auth {
-        ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => state
-            .clients
-            .authenticate(client_id, secret.as_bytes(), auth.method(), now),
-        ClientAuth::Assertion {
-            client_id,
-            assertion,
-        } => state.clients.authenticate_assertion(
-            client_id,
-            assertion,
-            &assertion_audiences(&state.issuer),
-            now,
-        ),
-        ClientAuth::None => None,
-    };
-    client.ok_or_else(|| OAuthError::invalid_client(auth.is_basic()))
 }
 
 #[cfg(test)]

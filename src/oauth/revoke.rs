@@ -7,8 +7,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
+use super::client_auth::authenticate_caller;
 use super::error::{ErrorCode, OAuthError};
-use super::introspect::{authenticate_caller, required_token, verify_token};
+use super::introspect::{required_token, verify_token};
 use super::request::{read_form, Params};
 use crate::server::AppState;
 use crate::storage::revoked;
@@ -40,7 +41,7 @@ async fn revoke(
     let body = read_form(req, payload).await?;
     let params = Params::parse(&body, &[])?;
     let now = Utc::now();
-    let caller = authenticate_caller(req, &params, state, now)?;
+    let caller = authenticate_caller(req, &params, state, now).await?;
     let token = required_token(&params)?;
     // RFC 7009 §2.1: token_type_hint is only a hint; we issue no refresh tokens, so every
     // token is looked at as an access token whatever the hint says.
@@ -74,9 +75,13 @@ async fn revoke(
         .db
         .run(move |conn| {
             use diesel::Connection;
-            // CONTRACT: revoking tokens is audited, in the same transaction.
+            // CONTRACT: revoking tokens is audited, in the same transaction. Only a revocation
+            // that revoked something is an event: repeating one must not let a client write
+            // audit rows at will.
             conn.transaction(|conn| {
-                revoked::insert(conn, &jti, &client_pk, expires_at.naive_utc())?;
+                if !revoked::insert(conn, &jti, &client_pk, expires_at.naive_utc())? {
+                    return Ok(());
+                }
                 crate::audit::record(
                     conn,
                     &actor,

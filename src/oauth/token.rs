@@ -47,7 +47,7 @@ async fn issue(
     // RFC 6749 §5.2: each grant is one function; an unknown one is unsupported_grant_type.
     let decided = match params.get("grant_type") {
         None => Err(OAuthError::invalid_request("grant_type is missing")),
-        Some("client_credentials") => client_credentials::grant(state, &auth, &params, now),
+        Some("client_credentials") => client_credentials::grant(state, &auth, &params, now).await,
         Some(_) => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
             "this server supports grant_type=client_credentials",

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 pub use error::{AuthError, DEFAULT_REALM};
 pub use extract::{bearer_token, Authenticated};
-pub use jwk::{parse_jwks, parse_key};
+pub use jwk::{parse_jwks, parse_key, rsa_modulus_bits, RSA_MODULUS_BITS};
 pub use jwks::{JwksError, RemoteJwks, RemoteJwksOptions};
 pub use principal::{check_kind, Principal, PrincipalDirectory, PrincipalKind, StoreDirectory};
 pub use verify::{KeySource, TokenVerifier, VerifiedToken, MAX_LEEWAY_SECONDS, MAX_TOKEN_LEN};

@@ -1,5 +1,6 @@
 //! Background jobs: write last-used times, pick up changes made elsewhere, purge revoked
-//! token ids whose tokens have expired and audit events past their retention.
+//! token ids whose tokens have expired, used client assertions that have expired, and audit
+//! events past their retention.
 
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ pub fn spawn(state: web::Data<AppState>) {
 }
 
 /// One round: flush last-used times, reload clients and keys, purge expired revocations and
-/// audit events past their retention.
+/// used assertions and audit events past their retention.
 pub async fn refresh(state: &web::Data<AppState>) {
     let s = state.clone();
     let result = state
@@ -39,6 +40,8 @@ pub async fn refresh(state: &web::Data<AppState>) {
             let leeway = chrono::Duration::seconds(s.settings.token.leeway_seconds.max(0));
             let now = Utc::now();
             crate::storage::revoked::purge_expired(conn, (now - leeway).naive_utc())?;
+            // Rows are kept until the assertion's exp plus its leeway: none here is still usable.
+            crate::storage::used_assertions::purge_expired(conn, now.naive_utc())?;
             let purged = crate::audit::purge_expired(conn, s.settings.audit.retention_days, now)?;
             if purged > 0 {
                 log::info!("purged {purged} audit events past audit.retention_days");

@@ -6,20 +6,20 @@ use diesel::prelude::*;
 use super::schema::revoked_tokens;
 use super::{DbConnection, StoreError, StoreResult};
 
-/// Records a revoked `jti`; revoking twice is not an error.
+/// Records a revoked `jti`. `true` when this call revoked it, `false` when it already was
+/// (revoking twice is not an error, and not a second event).
 pub fn insert(
     conn: &mut DbConnection,
     jti: &str,
     client_pk: &str,
     expires_at: NaiveDateTime,
-) -> StoreResult<()> {
-    // No ON CONFLICT: the multi-backend connection lacks it; check, then insert, in one
-    // transaction, and treat a racing duplicate as done.
+) -> StoreResult<bool> {
+    // No ON CONFLICT: the multi-backend connection lacks it. The primary key decides, in a
+    // transaction of its own (a savepoint when nested), so that the duplicate's failure leaves
+    // the caller's transaction usable on PostgreSQL. Writing first, without reading, also
+    // spares SQLite a read snapshot that a racing writer would make stale (SQLITE_BUSY).
     conn.transaction(|conn| {
-        if is_revoked(conn, jti)? {
-            return Ok(());
-        }
-        match diesel::insert_into(revoked_tokens::table)
+        diesel::insert_into(revoked_tokens::table)
             .values((
                 revoked_tokens::jti.eq(jti),
                 revoked_tokens::client_pk.eq(client_pk),
@@ -27,10 +27,11 @@ pub fn insert(
             ))
             .execute(conn)
             .map_err(StoreError::from_diesel)
-        {
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
+    })
+    .map(|_| true)
+    .or_else(|e| match e {
+        StoreError::Conflict(_) => Ok(false),
+        e => Err(e),
     })
 }
 

@@ -98,6 +98,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    used_assertions (client_id, jti) {
+        client_id -> Text,
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(client_secrets -> clients (client_pk));
 diesel::allow_tables_to_appear_in_same_query!(
     principals,
@@ -107,4 +115,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     audit_events,
     revoked_tokens,
+    used_assertions,
 );

@@ -182,6 +182,15 @@ impl TestApp {
         start(settings, self.dir.clone(), self.db.clone()).await
     }
 
+    /// Another node of the same deployment: same database, master key and issuer.
+    pub async fn another_node(&self) -> TestApp {
+        let mut settings = self.settings.clone();
+        settings.listen = "127.0.0.1:0".into();
+        settings.management_listen = "127.0.0.1:0".into();
+        settings.issuer = Some(self.state.issuer.clone());
+        start(settings, self.dir.clone(), self.db.clone()).await
+    }
+
     /// Creates a client straight in the store (as the CLI would) and reloads the registry.
     /// Returns its first secret.
     pub async fn create_client(&self, client: Client) -> Option<String> {

@@ -214,22 +214,7 @@ async fn revoked_token_introspects_inactive(backend: Backend) {
     };
     let ((id, secret), (rs, rs_secret)) = owner_and_rs(&app).await;
     let token = app.access_token(&id, &secret, &[]).await;
-    let (post_id, post_secret) = post_client(&app, "svc-post").await;
-    let other: Value = post(
-        &app,
-        "/oauth2/token",
-        None,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", post_id.as_str()),
-            ("client_secret", post_secret.as_str()),
-        ],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let other = other["access_token"].as_str().unwrap().to_string();
+    let other = app.access_token(&id, &secret, &[]).await;
     assert_eq!(
         introspect(&app, (&rs, &rs_secret), &token).await["active"],
         true
@@ -250,21 +235,19 @@ async fn revoked_token_introspects_inactive(backend: Backend) {
         true
     );
 
-    // client_secret_post works for revocation too.
+    // With a hint too (the client's registered method, client_secret_basic).
     let res = post(
         &app,
         "/oauth2/revoke",
-        None,
+        Some((&id, &secret)),
         &[
             ("token", other.as_str()),
             ("token_type_hint", "access_token"),
-            ("client_id", post_id.as_str()),
-            ("client_secret", post_secret.as_str()),
         ],
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_inactive(&app, (&rs, &rs_secret), &other, "revoked by post").await;
+    assert_inactive(&app, (&rs, &rs_secret), &other, "revoked with a hint").await;
 
     // The revocation row expires with the token.
     let jti = claims_of(&token).jti;

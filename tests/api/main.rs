@@ -4,7 +4,10 @@
 mod admin_clients;
 mod admin_misc;
 mod admin_support;
+mod assertions;
 mod at_rest;
+mod auth_budgets;
+mod client_keys;
 mod configured;
 mod environment;
 mod hardening;

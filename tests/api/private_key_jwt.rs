@@ -15,13 +15,16 @@ on_both_backends!(
     the_admin_api_checks_the_keys_it_is_given,
 );
 
-struct ClientKey {
+/// The client assertion type of RFC 7523 §2.2.
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+pub(crate) struct ClientKey {
     kid: String,
     pkcs8: Vec<u8>,
-    jwk: Value,
+    pub(crate) jwk: Value,
 }
 
-fn new_key(kid: &str) -> ClientKey {
+pub(crate) fn new_key(kid: &str) -> ClientKey {
     let pkcs8 = castellan::keys::signer::generate_pkcs8(Algorithm::ES256).unwrap();
     let jwk = castellan::keys::signer::Signer::from_pkcs8(kid, Algorithm::ES256, &pkcs8)
         .unwrap()
@@ -33,19 +36,19 @@ fn new_key(kid: &str) -> ClientKey {
     }
 }
 
-fn assertion(key: &ClientKey, claims: Value) -> String {
+pub(crate) fn assertion(key: &ClientKey, claims: Value) -> String {
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some(key.kid.clone());
     jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_der(&key.pkcs8)).unwrap()
 }
 
-fn claims(app: &TestApp, client_id: &str) -> Value {
+pub(crate) fn claims(app: &TestApp, client_id: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"iss": client_id, "sub": client_id, "aud": app.url("/oauth2/token"), "exp": now + 60,
            "iat": now, "jti": uuid::Uuid::new_v4().to_string()})
 }
 
-async fn key_client(app: &TestApp, client_id: &str, key: &ClientKey) -> Value {
+pub(crate) async fn key_client(app: &TestApp, client_id: &str, key: &ClientKey) -> Value {
     let admin = app.admin_token().await;
     let a = app
         .admin("POST", "/clients", Some(&admin), Some(json!({
@@ -56,7 +59,7 @@ async fn key_client(app: &TestApp, client_id: &str, key: &ClientKey) -> Value {
     a.body
 }
 
-async fn post_assertion(
+pub(crate) async fn post_assertion(
     app: &TestApp,
     path: &str,
     assertion: &str,

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use super::{claims, Decided, TokenFor};
 use crate::clients::{valid_scope_token, CachedClient};
 use crate::oauth::claims::SERVICE_ACCOUNT;
+use crate::oauth::client_auth::authenticate_client;
 use crate::oauth::error::{ErrorCode, OAuthError};
-use crate::oauth::request::{authenticate, ClientAuth, Params};
+use crate::oauth::request::{ClientAuth, Params};
 use crate::server::AppState;
 
 fn unauthorized() -> OAuthError {
@@ -20,7 +21,7 @@ fn unauthorized() -> OAuthError {
 }
 
 /// Decides the token for an authenticated service account, or why not.
-pub fn grant(
+pub async fn grant(
     state: &AppState,
     auth: &ClientAuth,
     params: &Params,
@@ -46,7 +47,7 @@ pub fn grant(
             return Err(unauthorized());
         }
     }
-    let client = authenticate(auth, state, now)?;
+    let client = authenticate_client(state, auth, now).await?;
     // CONTRACT: only an active, confidential service account with client_credentials.
     if !(client.confidential && client.is_service_account && client.client_credentials) {
         return Err(unauthorized());

@@ -1,0 +1,131 @@
+//! Client authentication at every OAuth door: one method per client, a client assertion's
+//! `jti` once per deployment, and failed attempts spending the same budgets everywhere.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+use chrono::{DateTime, Utc};
+
+use super::error::{ErrorCode, OAuthError};
+use super::request::{assertion_audiences, client_auth, ClientAuth, Params};
+use crate::clients::registry::{AuthMethod, VerifiedAssertion};
+use crate::clients::CachedClient;
+use crate::server::AppState;
+use crate::storage::used_assertions;
+
+/// The method a request used.
+pub fn method_of(auth: &ClientAuth) -> AuthMethod {
+    match auth {
+        ClientAuth::Basic { .. } => AuthMethod::ClientSecretBasic,
+        ClientAuth::Post { .. } => AuthMethod::ClientSecretPost,
+        ClientAuth::Assertion { .. } => AuthMethod::PrivateKeyJwt,
+        ClientAuth::None => AuthMethod::None,
+    }
+}
+
+/// CONTRACT ("One rule, every door"): a client authenticates only by the method it
+/// registered (`token_endpoint_auth_method`); any other, even with the right credential, is
+/// `invalid_client`. Call it once the credential checked out, at every endpoint.
+pub fn check_registered_method(auth: &ClientAuth, client: &CachedClient) -> Result<(), OAuthError> {
+    if method_of(auth) == client.auth_method {
+        Ok(())
+    } else {
+        Err(OAuthError::invalid_client(auth.is_basic()))
+    }
+}
+
+/// Authenticates the client of a request by the method it used, which must be its
+/// registered one. Secrets are checked in memory (no database); an assertion is verified in
+/// memory and then its `jti` claimed for the whole deployment (one database write).
+pub async fn authenticate_client(
+    state: &AppState,
+    auth: &ClientAuth,
+    now: DateTime<Utc>,
+) -> Result<Arc<CachedClient>, OAuthError> {
+    let refused = || OAuthError::invalid_client(auth.is_basic());
+    let client = match auth {
+        ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => state
+            .clients
+            .authenticate(client_id, secret.as_bytes(), method_of(auth), now)
+            .ok_or_else(refused)?,
+        ClientAuth::Assertion {
+            client_id,
+            assertion,
+        } => {
+            let (client, verified) = state
+                .clients
+                .verify_assertion(
+                    client_id,
+                    assertion,
+                    &assertion_audiences(&state.issuer),
+                    now,
+                )
+                .ok_or_else(refused)?;
+            if !state.clients.first_sight(client_id, &verified, now) {
+                return Err(refused());
+            }
+            claim_assertion(state, client_id, verified).await?;
+            client
+        }
+        ClientAuth::None => return Err(refused()),
+    };
+    check_registered_method(auth, &client)?;
+    Ok(client)
+}
+
+/// RFC 7523 §3 and CONTRACT ("Replay"): a client assertion's `jti` is accepted once by the
+/// whole deployment until the assertion expires. The store's primary key decides, off the
+/// async workers; a replay is `invalid_client`.
+pub async fn claim_assertion(
+    state: &AppState,
+    client_id: &str,
+    verified: VerifiedAssertion,
+) -> Result<(), OAuthError> {
+    let client_id = client_id.to_string();
+    let until = verified.accepted_until.naive_utc();
+    let first = state
+        .db
+        .run(move |conn| used_assertions::claim(conn, &client_id, &verified.jti, until))
+        .await
+        .map_err(|e| {
+            log::error!("recording a client assertion's jti failed: {e}");
+            OAuthError::server_error()
+        })?;
+    if first {
+        Ok(())
+    } else {
+        Err(OAuthError::invalid_client(false))
+    }
+}
+
+/// Authenticates the caller of `/oauth2/introspect` or `/oauth2/revoke`: the same failure
+/// budgets as the token endpoint (CONTRACT "One rule, every door"), checked before any
+/// credential is, then [`authenticate_client`]; only a confidential client passes.
+pub async fn authenticate_caller(
+    req: &HttpRequest,
+    params: &Params,
+    state: &AppState,
+    now: DateTime<Utc>,
+) -> Result<Arc<CachedClient>, OAuthError> {
+    let auth = client_auth(req, params)?;
+    // The TCP peer: a forwarded-for header is the caller's to write.
+    let peer: Option<IpAddr> = req.peer_addr().map(|a| a.ip());
+    let limits = &state.rate_limit;
+    let failures = limits.check_failures(peer, auth.client_id())?;
+    let result = authenticate_client(state, &auth, now)
+        .await
+        .and_then(|client| {
+            if client.confidential {
+                Ok(client)
+            } else {
+                Err(OAuthError::invalid_client(auth.is_basic()))
+            }
+        });
+    match &result {
+        Ok(_) => limits.record_success(peer, &failures),
+        Err(err) if err.code == ErrorCode::InvalidClient => limits.record_failure(peer, &failures),
+        Err(_) => {}
+    }
+    result
+}
