@@ -105,7 +105,7 @@ impl FromRequest for Caller {
                 .db
                 .run(move |conn| live_check(conn, &p))
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ApiError::from)?;
             let client = match live {
                 Live::Allowed(client) => client.map(|c| *c),
                 Live::Refused(err) => return Err(err.into()),

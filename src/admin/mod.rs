@@ -70,6 +70,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/audit-events", web::get().to(audit::list_audit_events))
             .route("/keys", web::get().to(keys::list_keys))
             .route("/keys/rotate", web::post().to(keys::rotate_keys))
+            .route("/keys/{kid}/revoke", web::post().to(keys::revoke_key))
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(error::ApiError::not_found("admin API route"))
             })),

@@ -35,6 +35,7 @@ impl Modify for BearerAuth {
         super::users::list_users, super::users::create_user, super::users::get_user,
         super::users::update_user, super::users::delete_user, super::users::change_my_password,
         super::audit::list_audit_events, super::keys::list_keys, super::keys::rotate_keys,
+        super::keys::revoke_key,
     ),
     modifiers(&BearerAuth)
 )]

@@ -111,6 +111,10 @@ pub async fn verify_token(
     let claims = match verifier.verify(token).await {
         Ok(verified) => verified.claims,
         Err(AuthError::InvalidToken(_)) => return Ok(None),
+        Err(AuthError::Unavailable(cause)) => {
+            log::error!("token verification could not run: {cause}");
+            return Err(OAuthError::temporarily_unavailable());
+        }
         Err(err) => {
             log::error!("token verification could not run: {err}");
             return Err(OAuthError::server_error());
@@ -165,8 +169,5 @@ async fn is_live(state: &AppState, claims: &AccessTokenClaims) -> Result<bool, O
             Ok(crate::resource::check_kind(claimed, &kinds).is_ok())
         })
         .await
-        .map_err(|e| {
-            log::error!("introspection store check failed: {e}");
-            OAuthError::server_error()
-        })
+        .map_err(|e| OAuthError::from_store("introspection store check failed", &e))
 }

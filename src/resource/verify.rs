@@ -30,7 +30,11 @@ pub enum KeySource {
 impl KeySource {
     async fn key(&self, kid: &str) -> Result<Option<Arc<VerifyKey>>, AuthError> {
         match self {
-            KeySource::Local(ring) => Ok(ring.verifier(kid)),
+            // A kid of ours this node doesn't hold (a rotation on another node): reload first.
+            KeySource::Local(ring) => ring
+                .verifier_or_reload(kid)
+                .await
+                .map_err(|e| AuthError::Unavailable(e.to_string())),
             KeySource::Static(keys) => Ok(keys.get(kid).cloned()),
             KeySource::Remote(jwks) => jwks
                 .key(kid)

@@ -14,7 +14,7 @@ pub mod users;
 
 use std::path::PathBuf;
 
-pub use pool::{Backend, Db, DbConnection};
+pub use pool::{migrate, Backend, Db, DbConnection, StartLock, START_LOCK_KEY};
 
 /// Errors of the store, mapped by the callers to HTTP answers.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,10 @@ pub enum StoreError {
     /// No connection could be had.
     #[error("connection pool: {0}")]
     Pool(String),
+    /// The database can't be reached now (connections fail or were cut): callers answer 503
+    /// with `Retry-After`; it heals by itself when the database is back.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// The database could not be migrated.
     #[error("migration failed: {0}")]
     Migration(String),
@@ -50,6 +54,9 @@ impl StoreError {
             }
             E::DatabaseError(K::CheckViolation | K::ForeignKeyViolation, info) => {
                 StoreError::Constraint(info.message().to_string())
+            }
+            E::DatabaseError(K::ClosedConnection, info) => {
+                StoreError::Unavailable(info.message().to_string())
             }
             other => StoreError::Database(other),
         }
