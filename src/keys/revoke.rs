@@ -69,9 +69,11 @@ pub fn revoke(
             serde_json::json!({"was_current": was_current, "replaced_by": replaced_by}),
             now,
         )?;
+        // As stored (PostgreSQL keeps microseconds), so that a second call answers the same.
+        let stored = key_rows::find_by_kid(conn, kid)?.revoked_at;
         Ok(Revocation {
             kid: kid.to_string(),
-            revoked_at: now,
+            revoked_at: utc(stored.unwrap_or(naive_now)),
             revoked_now: true,
             replaced_by,
         })

@@ -61,7 +61,6 @@ pub struct Bootstrapped {
 /// before the HTTP server runs.
 pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), StartError> {
     keys::provider::install();
-    let now = Utc::now();
     let db = Db::open(&settings.database_url).map_err(|e| start_err("database")(e.to_string()))?;
     let master = Arc::new(master_key(&settings)?);
     let policy = KeyPolicy::from_settings(&settings).map_err(|e| StartError(e.to_string()))?;
@@ -71,6 +70,8 @@ pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), S
         .and_then(StartLock::acquire)
         .map_err(|e| start_err("database")(e.to_string()))?;
     storage::migrate(&mut conn).map_err(|e| start_err("database")(e.to_string()))?;
+    // Read after the lock: a node that waited must see the key the first one made as active.
+    let now = Utc::now();
     let ring = KeyRing::load(&mut conn, master.clone(), policy, now)
         .map_err(|e| start_err("signing keys")(e.to_string()))?
         .with_store(db.clone());

@@ -55,7 +55,7 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    fn new(backend: Backend, dir: &std::path::Path) -> Option<Self> {
+    pub fn new(backend: Backend, dir: &std::path::Path) -> Option<Self> {
         match backend {
             Backend::Sqlite => Some(TestDb {
                 url: dir.join("castellan.db").display().to_string(),
