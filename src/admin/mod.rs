@@ -20,15 +20,17 @@ use crate::resource::{KeySource, ResourceGuard, StoreDirectory, TokenVerifier};
 use crate::storage::Db;
 
 /// The guard the admin API checks tokens with: our own keys in-process, the admin audience,
-/// and the store as the principal directory.
+/// the longest lifetime we mint, and the store as the principal directory.
 pub fn guard(
     issuer: &str,
     audience: &str,
     leeway_seconds: u64,
+    max_lifetime_seconds: u64,
     keys: Arc<KeyRing>,
     db: Db,
 ) -> ResourceGuard {
-    let verifier = TokenVerifier::new(issuer, audience, leeway_seconds, KeySource::Local(keys));
+    let verifier = TokenVerifier::new(issuer, audience, leeway_seconds, KeySource::Local(keys))
+        .with_max_lifetime(max_lifetime_seconds);
     ResourceGuard::new(verifier).with_directory(Arc::new(StoreDirectory::new(db)))
 }
 

@@ -153,7 +153,9 @@ fn rotate_keys(settings: &Settings) -> Result<(), String> {
     let now = Utc::now();
     let kid = keys::rotate(&mut conn, &master, &policy, now, &Actor::system())
         .map_err(|e| e.to_string())?;
-    eprintln!("castellan: the new signing key is {kid}; running servers pick it up within cache.refresh_seconds");
+    eprintln!(
+        "castellan: the new signing key is {kid}; running servers sign with it within a second"
+    );
     Ok(())
 }
 

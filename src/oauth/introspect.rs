@@ -107,7 +107,8 @@ pub async fn verify_token(
         state.issuer.clone(),
         leeway,
         KeySource::Local(Arc::clone(&state.keys)),
-    );
+    )
+    .with_max_lifetime(u64::try_from(state.settings.token.max_ttl_seconds).unwrap_or(0));
     let claims = match verifier.verify(token).await {
         Ok(verified) => verified.claims,
         Err(AuthError::InvalidToken(_)) => return Ok(None),

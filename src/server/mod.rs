@@ -187,6 +187,7 @@ impl Application {
             &state.issuer,
             &state.settings.admin.audience,
             state.settings.token.leeway_seconds.max(0) as u64,
+            state.settings.token.max_ttl_seconds.max(0) as u64,
             state.keys.clone(),
             state.db.clone(),
         ));

@@ -14,4 +14,5 @@ mod nodes_support;
 mod operations;
 mod private_key_jwt;
 mod startup;
+mod time_claims;
 mod token;
