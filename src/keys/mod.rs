@@ -140,6 +140,8 @@ pub struct KeySet {
     /// What the store held when this set was built: (kid, activates_at, retired_at) of each
     /// published key; a reload that finds the same builds nothing.
     fingerprint: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>,
+    /// The instant the states were computed for.
+    built_for: DateTime<Utc>,
 }
 
 /// The keys in memory; swapped whole on change, read without blocking writers for long.
@@ -487,5 +489,6 @@ fn build_from_rows(
         jwks,
         infos,
         fingerprint: fingerprint(&rows),
+        built_for: now,
     }))
 }
