@@ -16,6 +16,8 @@ pub struct ApiError {
     detail: String,
     /// Extension members (e.g. the list of broken rules).
     extra: Option<Value>,
+    /// `Retry-After` seconds, for 503.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -25,6 +27,7 @@ impl ApiError {
             title,
             detail: detail.into(),
             extra: None,
+            retry_after: None,
         }
     }
 
@@ -73,6 +76,18 @@ impl ApiError {
         )
     }
 
+    /// 503 with `Retry-After`: the database can't be reached now; retrying later will do.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        log::error!("admin API: the database is unavailable: {cause}");
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            "the database can't be reached right now; retry later",
+        );
+        e.retry_after = Some(crate::oauth::error::RETRY_AFTER_SECONDS);
+        e
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -100,10 +115,14 @@ impl ResponseError for ApiError {
         if let (Some(Value::Object(extra)), Some(map)) = (&self.extra, body.as_object_mut()) {
             map.extend(extra.clone());
         }
-        HttpResponse::build(self.status)
+        let mut response = HttpResponse::build(self.status);
+        response
             .insert_header((header::CONTENT_TYPE, "application/problem+json"))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(body.to_string())
+            .insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.body(body.to_string())
     }
 }
 
@@ -115,6 +134,7 @@ impl From<StoreError> for ApiError {
             // The store refused what the API's own checks should have caught: still the
             // caller's mistake, and still no silent repair.
             StoreError::Constraint(m) => ApiError::unprocessable(vec![m]),
+            StoreError::Unavailable(m) => ApiError::unavailable(m),
             other => ApiError::internal(other),
         }
     }

@@ -1,4 +1,4 @@
-//! `/admin/v1/keys`: the signing keys and their states; rotation.
+//! `/admin/v1/keys`: the signing keys and their states; rotation; revocation.
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::auth::Caller;
 use super::error::ApiError;
-use crate::keys::KeyInfo;
+use crate::keys::{KeyError, KeyInfo, Revocation};
 use crate::server::AppState;
 use crate::storage::StoreError;
 
@@ -50,11 +50,45 @@ pub async fn rotate_keys(
         .run(move |conn| {
             let now = Utc::now();
             // The audit event is written in the rotation's own transaction.
-            s.keys
-                .rotate(conn, now, &actor)
-                .map_err(|e| StoreError::Pool(e.to_string()))
+            Ok(s.keys.rotate(conn, now, &actor))
         })
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::from)?
+        .map_err(key_error)?;
     Ok(HttpResponse::Created().json(info))
+}
+
+/// `POST /admin/v1/keys/{kid}/revoke`: for a compromised key. It stops signing, leaves the
+/// JWKS and stops verifying at once (on other nodes within a second); if it was the current
+/// key, a new one signs from the same instant. Idempotent: revoking a revoked key answers 200
+/// with the first revocation's time and `revoked_now: false`. An unknown kid is 404.
+#[utoipa::path(post, path = "/admin/v1/keys/{kid}/revoke", tag = "keys",
+    params(("kid" = String, Path, description = "the key id")),
+    responses((status = 200, body = Object), (status = 404)),
+    security(("bearer" = [])))]
+pub async fn revoke_key(
+    caller: Caller,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    caller.require(WRITE)?;
+    let kid = path.into_inner();
+    let s = state.clone();
+    let actor = caller.actor.clone();
+    let revocation: Revocation = state
+        .db
+        .run(move |conn| Ok(s.keys.revoke(conn, &kid, Utc::now(), &actor)))
+        .await
+        .map_err(ApiError::from)?
+        .map_err(key_error)?;
+    Ok(HttpResponse::Ok().json(revocation))
+}
+
+/// A key operation's failure: the store's as the store's (404, 503), the rest opaque.
+fn key_error(e: KeyError) -> ApiError {
+    match e {
+        KeyError::Store(StoreError::NotFound) => ApiError::not_found("key"),
+        KeyError::Store(e) => ApiError::from(e),
+        other => ApiError::internal(other),
+    }
 }

@@ -20,15 +20,17 @@ use crate::resource::{KeySource, ResourceGuard, StoreDirectory, TokenVerifier};
 use crate::storage::Db;
 
 /// The guard the admin API checks tokens with: our own keys in-process, the admin audience,
-/// and the store as the principal directory.
+/// the longest lifetime we mint, and the store as the principal directory.
 pub fn guard(
     issuer: &str,
     audience: &str,
     leeway_seconds: u64,
+    max_lifetime_seconds: u64,
     keys: Arc<KeyRing>,
     db: Db,
 ) -> ResourceGuard {
-    let verifier = TokenVerifier::new(issuer, audience, leeway_seconds, KeySource::Local(keys));
+    let verifier = TokenVerifier::new(issuer, audience, leeway_seconds, KeySource::Local(keys))
+        .with_max_lifetime(max_lifetime_seconds);
     ResourceGuard::new(verifier).with_directory(Arc::new(StoreDirectory::new(db)))
 }
 
@@ -70,6 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/audit-events", web::get().to(audit::list_audit_events))
             .route("/keys", web::get().to(keys::list_keys))
             .route("/keys/rotate", web::post().to(keys::rotate_keys))
+            .route("/keys/{kid}/revoke", web::post().to(keys::revoke_key))
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(error::ApiError::not_found("admin API route"))
             })),

@@ -76,6 +76,7 @@ pub struct Problem {
         super::users::list_users, super::users::create_user, super::users::get_user,
         super::users::update_user, super::users::delete_user, super::users::change_my_password,
         super::audit::list_audit_events, super::keys::list_keys, super::keys::rotate_keys,
+        super::keys::revoke_key,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth, &ErrorsAndScopes)

@@ -55,6 +55,12 @@ pub enum Command {
 pub enum KeysCommand {
     /// Make a new signing key current; the old one stays published until its tokens expire.
     Rotate,
+    /// Revoke a (compromised) key: it stops signing and verifying and leaves the JWKS at once;
+    /// if it was the current key, a new one takes over. Revoking a revoked key changes nothing.
+    Revoke {
+        /// The key id (as in the JWKS and `GET /admin/v1/keys`).
+        kid: String,
+    },
 }
 
 /// Runs a parsed command line.
@@ -70,6 +76,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keys {
             command: KeysCommand::Rotate,
         } => rotate_keys(&settings),
+        Command::Keys {
+            command: KeysCommand::Revoke { kid },
+        } => revoke_key(&settings, &kid),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -147,7 +156,42 @@ fn rotate_keys(settings: &Settings) -> Result<(), String> {
     let now = Utc::now();
     let kid = keys::rotate(&mut conn, &master, &policy, now, &Actor::system())
         .map_err(|e| e.to_string())?;
-    eprintln!("castellan: the new signing key is {kid}; running servers pick it up within cache.refresh_seconds");
+    eprintln!(
+        "castellan: the new signing key is {kid}; running servers sign with it within a second"
+    );
+    Ok(())
+}
+
+fn revoke_key(settings: &Settings, kid: &str) -> Result<(), String> {
+    keys::provider::install();
+    let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
+    let master = server::master_key(settings).map_err(|e| e.to_string())?;
+    let policy = KeyPolicy::from_settings(settings).map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let revocation = keys::revoke(
+        &mut conn,
+        &master,
+        &policy,
+        kid,
+        Utc::now(),
+        &Actor::system(),
+    )
+    .map_err(|e| match e {
+        keys::KeyError::Store(crate::storage::StoreError::NotFound) => {
+            format!("no signing key has the kid {kid}")
+        }
+        other => other.to_string(),
+    })?;
+    if !revocation.revoked_now {
+        eprintln!("castellan: key {kid} was already revoked");
+        return Ok(());
+    }
+    match revocation.replaced_by {
+        Some(new_kid) => eprintln!(
+            "castellan: revoked key {kid}; the new signing key is {new_kid}; running servers drop the old one within a second"
+        ),
+        None => eprintln!("castellan: revoked key {kid}; running servers drop it within a second"),
+    }
     Ok(())
 }
 

@@ -38,25 +38,6 @@ pub fn issued_at(jti: &str, iat: i64) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// CONTRACT (Time claims): a token issued in the future (beyond the leeway) or living longer
-/// than the maximum lifetime (plus leeway) is refused wherever Castellan checks a token;
-/// `exp` and `nbf` themselves are the verifier's.
-pub fn time_problem(
-    iat: i64,
-    exp: i64,
-    now: DateTime<Utc>,
-    max_ttl_seconds: i64,
-    leeway_seconds: i64,
-) -> Option<&'static str> {
-    if iat > now.timestamp() + leeway_seconds {
-        return Some("the token was issued in the future");
-    }
-    if exp.saturating_sub(iat) > max_ttl_seconds + leeway_seconds {
-        return Some("the token lives longer than this server allows");
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

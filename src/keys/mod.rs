@@ -1,8 +1,10 @@
 //! Signing keys: generated with ring, sealed at rest under the master key, held in memory
 //! parsed, published in the JWKS until the last token each one signed has expired.
 
+mod lookup;
 pub mod master;
 pub mod provider;
+mod revoke;
 pub mod signer;
 
 use std::collections::HashMap;
@@ -20,8 +22,9 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::storage::keys::{self as key_rows, KeyRow};
-use crate::storage::{DbConnection, StoreError};
+use crate::storage::{Db, DbConnection, StoreError};
 pub use master::MasterKey;
+pub use revoke::{revoke, Revocation};
 pub use signer::Signer;
 
 /// Failures around keys.
@@ -134,6 +137,11 @@ pub struct KeySet {
     pub jwks: String,
     /// The keys and their states.
     pub infos: Vec<KeyInfo>,
+    /// What the store held when this set was built: (kid, activates_at, retired_at) of each
+    /// published key; a reload that finds the same builds nothing.
+    fingerprint: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>,
+    /// The instant the states were computed for.
+    built_for: DateTime<Utc>,
 }
 
 /// The keys in memory; swapped whole on change, read without blocking writers for long.
@@ -141,6 +149,10 @@ pub struct KeyRing {
     set: RwLock<Arc<KeySet>>,
     master: Arc<MasterKey>,
     policy: KeyPolicy,
+    /// The store, for reloading when a token names a kid we don't hold (see `lookup`).
+    store: Option<Db>,
+    /// When an unknown kid last made us reload; held during that reload.
+    miss_reload: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -192,6 +204,8 @@ impl KeyRing {
             set: RwLock::new(Arc::new(set)),
             master,
             policy,
+            store: None,
+            miss_reload: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -363,6 +377,7 @@ fn create_key_at(
         created_at: now.naive_utc(),
         activates_at: activates_at.naive_utc(),
         retired_at: None,
+        revoked_at: None,
     };
     key_rows::insert(conn, &row)?;
     audit::record(
@@ -385,6 +400,24 @@ fn build_set(
     now: DateTime<Utc>,
 ) -> Result<Option<KeySet>, KeyError> {
     let rows = key_rows::list_live(conn, (now - policy.retention).naive_utc())?;
+    build_from_rows(conn, rows, master, policy, now)
+}
+
+/// (kid, activates_at, retired_at) of each row, what decides whether a set must be rebuilt.
+fn fingerprint(rows: &[KeyRow]) -> Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> {
+    rows.iter()
+        .map(|r| (r.kid.clone(), r.activates_at, r.retired_at))
+        .collect()
+}
+
+/// Builds the snapshot from rows read from the store; `None` when no key can sign at `now`.
+fn build_from_rows(
+    conn: &mut DbConnection,
+    rows: Vec<KeyRow>,
+    master: &MasterKey,
+    policy: &KeyPolicy,
+    now: DateTime<Utc>,
+) -> Result<Option<KeySet>, KeyError> {
     let naive_now = now.naive_utc();
     let Some(current) = rows
         .iter()
@@ -455,5 +488,7 @@ fn build_set(
         verifiers,
         jwks,
         infos,
+        fingerprint: fingerprint(&rows),
+        built_for: now,
     }))
 }

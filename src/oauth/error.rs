@@ -4,6 +4,11 @@ use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use serde_json::json;
 
+use crate::storage::StoreError;
+
+/// `Retry-After` of a 503 answered while the database can't be reached.
+pub const RETRY_AFTER_SECONDS: u64 = 2;
+
 /// The error codes of RFC 6749 §5.2 and RFC 8707.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -23,6 +28,8 @@ pub enum ErrorCode {
     SlowDown,
     /// Our fault.
     ServerError,
+    /// The store can't be reached now (503 with Retry-After; RFC 6749 §4.1.2.1's code).
+    TemporarilyUnavailable,
 }
 
 impl ErrorCode {
@@ -37,6 +44,7 @@ impl ErrorCode {
             ErrorCode::InvalidTarget => "invalid_target",
             ErrorCode::SlowDown => "slow_down",
             ErrorCode::ServerError => "server_error",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
         }
     }
 }
@@ -89,6 +97,27 @@ impl OAuthError {
         )
     }
 
+    /// 503 `temporarily_unavailable` with `Retry-After`: the database can't be reached now.
+    pub fn temporarily_unavailable() -> Self {
+        OAuthError {
+            retry_after: Some(RETRY_AFTER_SECONDS),
+            ..Self::new(
+                ErrorCode::TemporarilyUnavailable,
+                "the server is temporarily unavailable; retry later",
+            )
+        }
+    }
+
+    /// A store failure: 503 when the database can't be reached, else `server_error`; the cause
+    /// is logged with `context`.
+    pub fn from_store(context: &str, e: &StoreError) -> Self {
+        log::error!("{context}: {e}");
+        match e {
+            StoreError::Unavailable(_) => Self::temporarily_unavailable(),
+            _ => Self::server_error(),
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         if let Some(status) = self.status {
@@ -98,6 +127,7 @@ impl OAuthError {
             ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             ErrorCode::SlowDown => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }

@@ -88,10 +88,15 @@ pub async fn verify_token(
         state.issuer.clone(),
         leeway,
         KeySource::Local(Arc::clone(&state.keys)),
-    );
+    )
+    .with_max_lifetime(u64::try_from(state.settings.token.max_ttl_seconds).unwrap_or(0));
     let claims = match verifier.verify(token).await {
         Ok(verified) => verified.claims,
         Err(AuthError::InvalidToken(_)) => return Ok(None),
+        Err(AuthError::Unavailable(cause)) => {
+            log::error!("token verification could not run: {cause}");
+            return Err(OAuthError::temporarily_unavailable());
+        }
         Err(err) => {
             log::error!("token verification could not run: {err}");
             return Err(OAuthError::server_error());
@@ -119,19 +124,6 @@ async fn is_live(state: &AppState, claims: &AccessTokenClaims) -> Result<bool, O
     let jti = claims.jti.clone();
     let iat = claims.iat;
     let issued = crate::domain::tokens::issued_at(&claims.jti, iat);
-    let token = &state.settings.token;
-    let now = chrono::Utc::now();
-    if crate::domain::tokens::time_problem(
-        iat,
-        claims.exp,
-        now,
-        token.max_ttl_seconds,
-        token.leeway_seconds,
-    )
-    .is_some()
-    {
-        return Ok(false);
-    }
     let claimed = match Principal::from_claims(claims) {
         Ok(p) => p.kind,
         Err(_) => return Ok(false),
@@ -160,8 +152,5 @@ async fn is_live(state: &AppState, claims: &AccessTokenClaims) -> Result<bool, O
             Ok(crate::resource::check_kind(claimed, &kinds).is_ok())
         })
         .await
-        .map_err(|e| {
-            log::error!("introspection store check failed: {e}");
-            OAuthError::server_error()
-        })
+        .map_err(|e| OAuthError::from_store("introspection store check failed", &e))
 }

@@ -94,9 +94,6 @@ async fn revoke(
             })
         })
         .await
-        .map_err(|e| {
-            log::error!("recording a revoked token failed: {e}");
-            OAuthError::server_error()
-        })?;
+        .map_err(|e| OAuthError::from_store("recording a revoked token failed", &e))?;
     Ok(revoked_answer())
 }

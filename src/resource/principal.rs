@@ -3,7 +3,7 @@
 
 use crate::oauth::claims::{AccessTokenClaims, SERVICE_ACCOUNT, USER};
 use crate::storage::principals::{self, PrincipalKind as StoredKind};
-use crate::storage::Db;
+use crate::storage::{Db, StoreError};
 
 use super::AuthError;
 
@@ -136,12 +136,8 @@ impl StoreDirectory {
 
 impl PrincipalDirectory for StoreDirectory {
     fn kinds_of(&self, subject: &str) -> Result<Vec<PrincipalKind>, AuthError> {
-        let mut conn = self
-            .db
-            .conn()
-            .map_err(|e| AuthError::Internal(format!("principal directory: {e}")))?;
-        let kinds = principals::resolve(&mut conn, subject)
-            .map_err(|e| AuthError::Internal(format!("principal directory: {e}")))?;
+        let mut conn = self.db.conn().map_err(directory_error)?;
+        let kinds = principals::resolve(&mut conn, subject).map_err(directory_error)?;
         // Every client is typed as a service account here: only service accounts get tokens,
         // and a plain client's identifier still can't be a user's.
         Ok(kinds
@@ -151,6 +147,14 @@ impl PrincipalDirectory for StoreDirectory {
                 StoredKind::User => PrincipalKind::User,
             })
             .collect())
+    }
+}
+
+/// A store failure: 503 while the database can't be reached, else 500.
+fn directory_error(e: StoreError) -> AuthError {
+    match e {
+        StoreError::Unavailable(_) => AuthError::Unavailable(format!("principal directory: {e}")),
+        other => AuthError::Internal(format!("principal directory: {other}")),
     }
 }
 

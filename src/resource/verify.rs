@@ -30,7 +30,11 @@ pub enum KeySource {
 impl KeySource {
     async fn key(&self, kid: &str) -> Result<Option<Arc<VerifyKey>>, AuthError> {
         match self {
-            KeySource::Local(ring) => Ok(ring.verifier(kid)),
+            // A kid of ours this node doesn't hold (a rotation on another node): reload first.
+            KeySource::Local(ring) => ring
+                .verifier_or_reload(kid)
+                .await
+                .map_err(|e| AuthError::Unavailable(e.to_string())),
             KeySource::Static(keys) => Ok(keys.get(kid).cloned()),
             KeySource::Remote(jwks) => jwks
                 .key(kid)
@@ -56,6 +60,8 @@ pub struct TokenVerifier {
     check_audience: bool,
     leeway: u64,
     keys: KeySource,
+    /// The longest lifetime (`exp - iat`) the issuer gives a token, when known.
+    max_lifetime: Option<u64>,
 }
 
 fn invalid(description: &str) -> AuthError {
@@ -97,7 +103,15 @@ impl TokenVerifier {
             check_audience: true,
             leeway: leeway_seconds.min(MAX_LEEWAY_SECONDS),
             keys,
+            max_lifetime: None,
         }
+    }
+
+    /// Also refuses tokens whose lifetime (`exp - iat`) exceeds `seconds` plus the leeway: the
+    /// issuer never mints them, so one is forged or minted with a stolen key.
+    pub fn with_max_lifetime(mut self, seconds: u64) -> Self {
+        self.max_lifetime = Some(seconds);
+        self
     }
 
     /// A verifier for tokens of `issuer` meant for any audience: for the authorization
@@ -178,10 +192,31 @@ impl TokenVerifier {
         if self.check_audience && !claims.aud.contains(&self.audience) {
             return Err(invalid("the token is not meant for this audience"));
         }
+        self.check_times(&claims, chrono::Utc::now().timestamp())?;
         Ok(VerifiedToken {
             claims,
             kid: key.kid.clone(),
         })
+    }
+}
+
+impl TokenVerifier {
+    /// CONTRACT (time claims): a token issued later than now plus leeway, or living longer than
+    /// the maximum lifetime plus leeway, is refused.
+    fn check_times(&self, claims: &AccessTokenClaims, now: i64) -> Result<(), AuthError> {
+        let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
+        if claims.iat > now.saturating_add(leeway) {
+            return Err(invalid("the token was issued in the future (iat)"));
+        }
+        if let Some(max) = self.max_lifetime {
+            let max = i64::try_from(max)
+                .unwrap_or(i64::MAX)
+                .saturating_add(leeway);
+            if claims.exp.saturating_sub(claims.iat) > max {
+                return Err(invalid("the token lives longer than the issuer allows"));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -9,8 +9,39 @@ use chrono::Utc;
 
 use super::AppState;
 
-/// Starts the periodic refresh on the current runtime.
+/// How often a node looks for key changes made elsewhere (a rotation or revocation on another
+/// node or by the CLI): one small query, and a rebuild only when something changed.
+const KEY_WATCH: Duration = Duration::from_millis(500);
+
+/// Starts the periodic refresh and the key watch on the current runtime.
 pub fn spawn(state: web::Data<AppState>) {
+    let keys_state = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(KEY_WATCH);
+        let mut failing = false;
+        loop {
+            tick.tick().await;
+            let s = keys_state.clone();
+            let result = keys_state
+                .db
+                .run(move |conn| Ok(s.keys.refresh(conn, Utc::now())))
+                .await;
+            // Logged on the change only: during an outage this fails twice a second.
+            match result {
+                Ok(Ok(_)) => failing = false,
+                Err(e) if !failing => {
+                    failing = true;
+                    log::warn!("key watch: {e}");
+                }
+                Ok(Err(e)) if !failing => {
+                    failing = true;
+                    log::warn!("key watch: {e}");
+                }
+                _ => {}
+            }
+        }
+    });
+
     let every = Duration::from_secs(state.settings.cache.refresh_seconds.max(1));
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(every);

@@ -20,7 +20,7 @@ use crate::clients::ClientRegistry;
 use crate::config::Settings;
 use crate::keys::{self, KeyPolicy, KeyRing, MasterKey};
 use crate::storage::clients as client_rows;
-use crate::storage::Db;
+use crate::storage::{self, Db, StartLock};
 pub use state::AppState;
 
 /// Why the server could not start.
@@ -57,19 +57,25 @@ pub struct Bootstrapped {
 }
 
 /// Opens the store, loads keys and clients, creates the first admin service account when none
-/// exists. Blocking: call before the HTTP server runs.
+/// exists. Migrating, the first signing key and the bootstrap admin happen under the start-up
+/// lock, so that nodes starting at once on one database do each exactly once. Blocking: call
+/// before the HTTP server runs.
 pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), StartError> {
     keys::provider::install();
-    let now = Utc::now();
-    let db =
-        Db::connect(&settings.database_url).map_err(|e| start_err("database")(e.to_string()))?;
+    let db = Db::open(&settings.database_url).map_err(|e| start_err("database")(e.to_string()))?;
     let master = Arc::new(master_key(&settings)?);
     let policy = KeyPolicy::from_settings(&settings).map_err(|e| StartError(e.to_string()))?;
+    // Held until `drop(conn)` below.
     let mut conn = db
         .conn()
+        .and_then(StartLock::acquire)
         .map_err(|e| start_err("database")(e.to_string()))?;
+    storage::migrate(&mut conn).map_err(|e| start_err("database")(e.to_string()))?;
+    // Read after the lock: a node that waited must see the key the first one made as active.
+    let now = Utc::now();
     let ring = KeyRing::load(&mut conn, master.clone(), policy, now)
-        .map_err(|e| start_err("signing keys")(e.to_string()))?;
+        .map_err(|e| start_err("signing keys")(e.to_string()))?
+        .with_store(db.clone());
 
     // Configured clients first: one of them may be the admin service account.
     let configured = crate::clients::configured::sync(
@@ -194,6 +200,7 @@ impl Application {
             &state.issuer,
             &state.settings.admin.audience,
             state.settings.token.leeway_seconds.max(0) as u64,
+            state.settings.token.max_ttl_seconds.max(0) as u64,
             state.keys.clone(),
             state.db.clone(),
         ));

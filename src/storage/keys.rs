@@ -24,6 +24,9 @@ pub struct KeyRow {
     pub activates_at: NaiveDateTime,
     /// Stopped signing at this instant; published until its last token expires.
     pub retired_at: Option<NaiveDateTime>,
+    /// Revoked (compromised) at this instant: from then on it neither signs nor verifies, and
+    /// is not published.
+    pub revoked_at: Option<NaiveDateTime>,
 }
 
 /// Adds a key.
@@ -35,12 +38,14 @@ pub fn insert(conn: &mut DbConnection, row: &KeyRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// Keys that can still verify a live token: not retired, or retired after `retired_after`.
+/// Keys that can still verify a live token: not revoked, and not retired or retired after
+/// `retired_after`.
 pub fn list_live(
     conn: &mut DbConnection,
     retired_after: NaiveDateTime,
 ) -> StoreResult<Vec<KeyRow>> {
     signing_keys::table
+        .filter(signing_keys::revoked_at.is_null())
         .filter(
             signing_keys::retired_at
                 .is_null()
@@ -64,4 +69,27 @@ pub fn retire_all_but(conn: &mut DbConnection, keep: &str, now: NaiveDateTime) -
     .execute(conn)
     .map_err(StoreError::from_diesel)?;
     Ok(())
+}
+
+/// The key with this kid, whatever its state.
+pub fn find_by_kid(conn: &mut DbConnection, kid: &str) -> StoreResult<KeyRow> {
+    signing_keys::table
+        .find(kid)
+        .select(KeyRow::as_select())
+        .first(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// Marks the key revoked at `now` unless it already is; true when this call revoked it (a
+/// conditional update, so that of two concurrent revocations exactly one acts).
+pub fn revoke(conn: &mut DbConnection, kid: &str, now: NaiveDateTime) -> StoreResult<bool> {
+    let changed = diesel::update(
+        signing_keys::table
+            .filter(signing_keys::kid.eq(kid))
+            .filter(signing_keys::revoked_at.is_null()),
+    )
+    .set(signing_keys::revoked_at.eq(Some(now)))
+    .execute(conn)
+    .map_err(StoreError::from_diesel)?;
+    Ok(changed == 1)
 }

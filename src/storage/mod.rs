@@ -17,7 +17,7 @@ mod write;
 
 use std::path::PathBuf;
 
-pub use pool::{Backend, Db, DbConnection};
+pub use pool::{migrate, Backend, Db, DbConnection, StartLock, START_LOCK_KEY};
 
 /// Errors of the store, mapped by the callers to HTTP answers.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +37,10 @@ pub enum StoreError {
     /// No connection could be had.
     #[error("connection pool: {0}")]
     Pool(String),
+    /// The database can't be reached now (connections fail or were cut): callers answer 503
+    /// with `Retry-After`; it heals by itself when the database is back.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// The database could not be migrated.
     #[error("migration failed: {0}")]
     Migration(String),
@@ -53,6 +57,9 @@ impl StoreError {
             }
             E::DatabaseError(K::CheckViolation | K::ForeignKeyViolation, info) => {
                 StoreError::Constraint(info.message().to_string())
+            }
+            E::DatabaseError(K::ClosedConnection, info) => {
+                StoreError::Unavailable(info.message().to_string())
             }
             other => StoreError::Database(other),
         }

@@ -1,16 +1,42 @@
 //! Connections, the pool, migrations.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use super::{StoreError, StoreResult};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long a caller waits for a connection while the database answers (the pool is busy).
+const BUSY_WAIT: Duration = Duration::from_secs(10);
+/// How often a waiting caller looks whether the database stopped answering: then it gives up
+/// at once instead of waiting out [`BUSY_WAIT`].
+const UNREACHABLE_CHECK: Duration = Duration::from_millis(200);
+/// r2d2 retries failed connections with a backoff capped at half of this: the pool heals
+/// within about a second of the database's return.
+const CONNECT_RETRY: Duration = Duration::from_secs(2);
+
+/// The advisory lock (PostgreSQL) under which a node migrates and seeds the database at
+/// start-up, so that nodes starting at once do it exactly once ("castella" in ASCII).
+pub const START_LOCK_KEY: i64 = 0x6361_7374_656c_6c61;
+
+diesel::define_sql_function! {
+    /// PostgreSQL's session-level advisory lock; waits until it is free. It returns `void`:
+    /// run it with `execute`, never load its value.
+    fn pg_advisory_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
+}
+
+diesel::define_sql_function! {
+    /// Releases [`pg_advisory_lock`].
+    fn pg_advisory_unlock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
+}
 
 /// A connection to either backend; queries written once run on both.
 #[derive(diesel::MultiConnection)]
@@ -56,13 +82,12 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct Manager {
     backend: Backend,
+    /// Whether the last attempt to open a connection failed.
+    unreachable: Arc<AtomicBool>,
 }
 
-impl ManageConnection for Manager {
-    type Connection = DbConnection;
-    type Error = r2d2::Error;
-
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+impl Manager {
+    fn open(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.backend {
             Backend::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Postgres)
@@ -83,6 +108,24 @@ impl ManageConnection for Manager {
             }
         }
     }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        let result = self.open();
+        let failed = result.is_err();
+        // Logged on the change only: r2d2 retries every second while the database is away.
+        if self.unreachable.swap(failed, Ordering::Relaxed) != failed {
+            match &result {
+                Err(e) => log::error!("the {} database is unreachable: {e}", self.backend.name()),
+                Ok(_) => log::warn!("the {} database is reachable again", self.backend.name()),
+            }
+        }
+        result
+    }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         conn.ping().map_err(r2d2::Error::QueryError)
@@ -98,8 +141,17 @@ impl ManageConnection for Manager {
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend_name: &'static str,
+    unreachable: Arc<AtomicBool>,
     /// One writer at a time on this node (see `storage/write.rs`).
-    pub(super) writer: std::sync::Arc<std::sync::Mutex<()>>,
+    pub(super) writer: Arc<std::sync::Mutex<()>>,
+}
+
+/// Failed connections are logged by [`Manager::connect`], once per outage.
+#[derive(Debug)]
+struct QuietErrors;
+
+impl r2d2::HandleError<r2d2::Error> for QuietErrors {
+    fn handle_error(&self, _: r2d2::Error) {}
 }
 
 impl Db {
@@ -123,21 +175,27 @@ impl Db {
             Backend::Postgres(_) => 8,
         };
         let backend_name = backend.name();
+        let unreachable = Arc::new(AtomicBool::new(false));
+        // Unchecked: connections open in the background; the first caller waits for one.
         let pool = r2d2::Pool::builder()
             .max_size(size)
-            .connection_timeout(Duration::from_secs(10))
-            .build(Manager {
+            .connection_timeout(CONNECT_RETRY)
+            .error_handler(Box::new(QuietErrors))
+            .build_unchecked(Manager {
                 backend: backend.clone(),
-            })
-            .map_err(|e| StoreError::Pool(e.to_string()))?;
+                unreachable: unreachable.clone(),
+            });
         if let Backend::Sqlite(path) = &backend {
-            // The pool has opened its connections: `-wal` and `-shm` exist now.
+            // One connection opened (a local file: no waiting on a network), so that the
+            // database and its `-wal` and `-shm` files exist, then made owner-only.
+            drop(pool.get().map_err(|e| StoreError::Pool(e.to_string()))?);
             super::files::restrict_sqlite(path)
                 .map_err(|e| StoreError::Pool(format!("restricting {path}: {e}")))?;
         }
         Ok(Db {
             pool,
             backend_name,
+            unreachable,
             writer: Default::default(),
         })
     }
@@ -147,26 +205,28 @@ impl Db {
         self.backend_name
     }
 
-    /// Applies pending migrations; returns how many ran.
+    /// Applies pending migrations under the start-up lock; returns how many ran.
     pub fn migrate(&self) -> StoreResult<usize> {
-        let mut conn = self.conn()?;
-        let applied = match &mut conn as &mut DbConnection {
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        }
-        .map_err(|e| StoreError::Migration(e.to_string()))?
-        .len();
-        // Identifier keys are computed in Rust (a UTS #39 skeleton), so rows older than the
-        // column get theirs here, once.
-        for warning in super::principals::backfill_keys(&mut conn)? {
-            log::warn!("{warning}");
-        }
-        Ok(applied)
+        let mut conn = StartLock::acquire(self.conn()?)?;
+        migrate(&mut conn)
     }
 
-    /// A pooled connection, for blocking code (the CLI, start-up, background tasks).
+    /// A pooled connection, for blocking code (the CLI, start-up, background tasks). While the
+    /// database answers, waits up to 10 s for a busy pool; once connections fail, gives up
+    /// within a fraction of a second with [`StoreError::Unavailable`].
     pub fn conn(&self) -> StoreResult<r2d2::PooledConnection<Manager>> {
-        self.pool.get().map_err(|e| StoreError::Pool(e.to_string()))
+        let started = Instant::now();
+        loop {
+            let left = BUSY_WAIT.saturating_sub(started.elapsed());
+            match self.pool.get_timeout(UNREACHABLE_CHECK.min(left)) {
+                Ok(conn) => return Ok(conn),
+                Err(e) => {
+                    if self.unreachable.load(Ordering::Relaxed) || started.elapsed() >= BUSY_WAIT {
+                        return Err(StoreError::Unavailable(e.to_string()));
+                    }
+                }
+            }
+        }
     }
 
     /// Runs blocking store code off the async workers (actix workers are single-threaded).
@@ -189,5 +249,66 @@ impl Db {
         self.run(|conn| conn.ping().map_err(StoreError::from_diesel))
             .await
             .is_ok()
+    }
+}
+
+/// Applies pending migrations on this connection; returns how many ran. Call it under the
+/// [`StartLock`] where other nodes may start at the same time.
+pub fn migrate(conn: &mut DbConnection) -> StoreResult<usize> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| StoreError::Migration(e.to_string()))?
+    .len();
+    // Identifier keys are computed in Rust (a UTS #39 skeleton), so rows older than the
+    // column get theirs here, once.
+    for warning in super::principals::backfill_keys(conn)? {
+        log::warn!("{warning}");
+    }
+    Ok(applied)
+}
+
+/// A connection holding the start-up lock: on PostgreSQL a session advisory lock, so that of
+/// the nodes starting at once on one database one migrates and seeds it while the others wait,
+/// then find it done. SQLite needs none (one file, one process). Dropping it releases the lock
+/// (a crash releases it with the session).
+pub struct StartLock {
+    conn: r2d2::PooledConnection<Manager>,
+}
+
+impl StartLock {
+    /// Waits for the lock on this connection.
+    pub fn acquire(mut conn: r2d2::PooledConnection<Manager>) -> StoreResult<Self> {
+        if let DbConnection::Postgres(pg) = &mut *conn {
+            diesel::select(pg_advisory_lock(START_LOCK_KEY))
+                .execute(pg)
+                .map_err(StoreError::from_diesel)?;
+        }
+        Ok(StartLock { conn })
+    }
+}
+
+impl std::ops::Deref for StartLock {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for StartLock {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+impl Drop for StartLock {
+    fn drop(&mut self) {
+        if let DbConnection::Postgres(pg) = &mut *self.conn {
+            if let Err(e) = diesel::select(pg_advisory_unlock(START_LOCK_KEY)).execute(pg) {
+                log::warn!("releasing the start-up lock failed: {e}");
+            }
+        }
     }
 }

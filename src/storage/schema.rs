@@ -73,6 +73,7 @@ diesel::table! {
         created_at -> Timestamp,
         activates_at -> Timestamp,
         retired_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 

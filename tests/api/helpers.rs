@@ -54,7 +54,7 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    fn new(backend: Backend, dir: &std::path::Path) -> Option<Self> {
+    pub fn new(backend: Backend, dir: &std::path::Path) -> Option<Self> {
         match backend {
             Backend::Sqlite => Some(TestDb {
                 url: dir.join("castellan.db").display().to_string(),
@@ -141,10 +141,20 @@ pub async fn spawn_app_with(
     Some(start(settings, dir, db).await)
 }
 
-async fn start(settings: Settings, dir: Arc<tempfile::TempDir>, db: Arc<TestDb>) -> TestApp {
+pub async fn start(settings: Settings, dir: Arc<tempfile::TempDir>, db: Arc<TestDb>) -> TestApp {
     let app = Application::build(settings.clone())
         .await
         .expect("server starts");
+    running(app, settings, dir, db)
+}
+
+/// Serves a built application in the background, as a test's handle on it.
+pub fn running(
+    app: Application,
+    settings: Settings,
+    dir: Arc<tempfile::TempDir>,
+    db: Arc<TestDb>,
+) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let management_address = format!("http://127.0.0.1:{}", app.management_port());
     let state = app.state();
