@@ -330,6 +330,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
     fn configured_clients_and_sections_load_from_a_file() {
         // In a jail: other tests set CASTELLAN_* variables in this same process.
         figment::Jail::expect_with(|_jail| {
@@ -367,6 +368,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own error type
     fn unknown_keys_in_a_file_fail_loudly() {
         // In a jail: other tests set CASTELLAN_* variables in this same process.
         figment::Jail::expect_with(|_jail| {
