@@ -4,6 +4,7 @@
 //! resource servers verify offline against the published JWKS.
 
 pub mod admin;
+pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod clients;
@@ -13,8 +14,8 @@ pub mod identifiers;
 pub mod keys;
 pub mod oauth;
 pub mod resource;
-pub mod server;
 pub mod storage;
+pub mod telemetry;
 pub mod users;
 
 /// The admin API's scopes: `admin` covers every call, the others one part each.

@@ -17,8 +17,7 @@ fn main() -> ExitCode {
                 record.level(),
                 record.target()
             )?;
-            castellan::server::metrics::with_request_id(|id| write!(buf, " [{id}]"))
-                .unwrap_or(Ok(()))?;
+            castellan::telemetry::with_request_id(|id| write!(buf, " [{id}]")).unwrap_or(Ok(()))?;
             writeln!(buf, " {}", record.args())
         })
         .init();

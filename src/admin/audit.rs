@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Caller;
 use super::error::ApiError;
 use super::page::{Page, PageQuery};
-use crate::server::AppState;
+use crate::domain::Core;
 use crate::storage::audit::{self as audit_rows, AuditFilter, AuditRow};
 
 /// An audit event.
@@ -73,7 +73,7 @@ pub struct AuditQuery {
     responses((status = 200, body = Page<AuditEvent>)), security(("bearer" = [])))]
 pub async fn list_audit_events(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require("admin:audit:read")?;

@@ -6,9 +6,9 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use super::error::ApiError;
 use crate::audit::Actor;
+use crate::domain::Core;
 use crate::domain::{tokens, Acting, Powers};
 use crate::resource::{AuthError, Authenticated, Principal, PrincipalKind};
-use crate::server::AppState;
 use crate::storage::clients::{self as client_rows};
 use crate::storage::{revoked, users as user_rows, DbConnection, StoreError};
 
@@ -95,12 +95,12 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let authenticated = Authenticated::from_request(req, payload);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let state = req.app_data::<web::Data<Core>>().cloned();
         // The TCP peer: a forwarded-for header is the caller's to forge.
         let ip = req.peer_addr().map(|a| a.ip().to_string());
         Box::pin(async move {
             let Authenticated(principal) = authenticated.await?;
-            let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
+            let state = state.ok_or_else(|| ApiError::internal("Core missing"))?;
             let p = principal.clone();
             let live = state
                 .db

@@ -9,7 +9,7 @@ use super::error::ApiError;
 use super::page::{Page, PageQuery};
 use crate::clients::Client;
 use crate::domain::clients::ClientPatch;
-use crate::server::AppState;
+use crate::domain::Core;
 use crate::storage::new_row_id;
 
 const READ: &str = "admin:clients:read";
@@ -206,7 +206,7 @@ impl CreateClientRequest {
     responses((status = 200, body = Page<Client>)), security(("bearer" = [])))]
 pub async fn list_clients(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
@@ -224,7 +224,7 @@ pub async fn list_clients(
     responses((status = 201, body = CreatedClientResponse), (status = 409), (status = 422)), security(("bearer" = [])))]
 pub async fn create_client(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     body: web::Json<CreateClientRequest>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
@@ -245,7 +245,7 @@ pub async fn create_client(
     responses((status = 200, body = Client), (status = 404)), security(("bearer" = [])))]
 pub async fn get_client(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
@@ -264,7 +264,7 @@ pub async fn get_client(
     security(("bearer" = [])))]
 pub async fn update_client(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     id: web::Path<String>,
     body: web::Json<UpdateClientRequest>,
 ) -> Result<HttpResponse, actix_web::Error> {
@@ -292,7 +292,7 @@ pub async fn update_client(
     responses((status = 204), (status = 404)), security(("bearer" = [])))]
 pub async fn delete_client(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
@@ -310,7 +310,7 @@ pub async fn delete_client(
     responses((status = 200, body = RevokeTokensResponse), (status = 404)), security(("bearer" = [])))]
 pub async fn revoke_client_tokens(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;

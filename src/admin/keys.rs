@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::auth::Caller;
 use super::error::ApiError;
+use crate::domain::Core;
 use crate::keys::{KeyError, KeyInfo, Revocation};
-use crate::server::AppState;
 use crate::storage::StoreError;
 
 const WRITE: &str = "admin:keys:write";
@@ -25,7 +25,7 @@ pub struct KeyList {
     security(("bearer" = [])))]
 pub async fn list_keys(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
 ) -> Result<HttpResponse, actix_web::Error> {
     // Keys are public; any admin scope that touches them may list them.
     caller.require(WRITE)?;
@@ -40,7 +40,7 @@ pub async fn list_keys(
     security(("bearer" = [])))]
 pub async fn rotate_keys(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let s = state.clone();
@@ -69,7 +69,7 @@ pub async fn rotate_keys(
 pub async fn revoke_key(
     caller: Caller,
     path: web::Path<String>,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let kid = path.into_inner();

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Caller;
 use super::error::ApiError;
 use crate::domain::clients::NewSecret;
-use crate::server::AppState;
+use crate::domain::Core;
 use crate::storage::clients::SecretRow;
 
 const READ: &str = "admin:clients:read";
@@ -73,7 +73,7 @@ pub struct CreatedSecretResponse {
     responses((status = 200, body = Vec<SecretInfo>), (status = 404)), security(("bearer" = [])))]
 pub async fn list_secrets(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
@@ -91,7 +91,7 @@ pub async fn list_secrets(
     security(("bearer" = [])))]
 pub async fn create_secret(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, actix_web::Error> {
@@ -127,7 +127,7 @@ pub async fn create_secret(
     security(("bearer" = [])))]
 pub async fn revoke_secret(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;

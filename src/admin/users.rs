@@ -9,7 +9,7 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::page::{Page, PageQuery};
 use crate::domain::users::{NewUser, UserPatch};
-use crate::server::AppState;
+use crate::domain::Core;
 use crate::users::User;
 
 const READ: &str = "admin:users:read";
@@ -64,7 +64,7 @@ pub struct ChangePasswordRequest {
     responses((status = 200, body = Page<User>)), security(("bearer" = [])))]
 pub async fn list_users(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
@@ -82,7 +82,7 @@ pub async fn list_users(
     responses((status = 201, body = User), (status = 409), (status = 422)), security(("bearer" = [])))]
 pub async fn create_user(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     body: web::Json<CreateUserRequest>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
@@ -107,7 +107,7 @@ pub async fn create_user(
     responses((status = 200, body = User), (status = 404)), security(("bearer" = [])))]
 pub async fn get_user(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
@@ -125,7 +125,7 @@ pub async fn get_user(
     security(("bearer" = [])))]
 pub async fn update_user(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     id: web::Path<String>,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, actix_web::Error> {
@@ -151,7 +151,7 @@ pub async fn update_user(
     responses((status = 204), (status = 404)), security(("bearer" = [])))]
 pub async fn delete_user(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
@@ -169,7 +169,7 @@ pub async fn delete_user(
     responses((status = 204), (status = 403), (status = 422)), security(("bearer" = [])))]
 pub async fn change_my_password(
     caller: Caller,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.principal.require_user()?;

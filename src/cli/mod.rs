@@ -7,11 +7,11 @@ use chrono::Utc;
 use clap::{Parser, Subcommand};
 use serde_json::json;
 
+use crate::app::{self, Application};
 use crate::audit::Actor;
 use crate::clients::service;
 use crate::config::Settings;
 use crate::keys::{self, KeyPolicy};
-use crate::server::{self, Application};
 use crate::storage::Db;
 
 /// Castellan: an OAuth 2.0 authorization server for machine identities.
@@ -112,7 +112,7 @@ fn migrate(settings: &Settings) -> Result<(), String> {
 
 fn bootstrap(settings: &Settings, name: &str, as_json: bool) -> Result<(), String> {
     let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
-    let master = server::master_key(settings).map_err(|e| e.to_string())?;
+    let master = app::master_key(settings).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = Utc::now();
     let client = service::admin_service_account(None, name, &settings.admin.audience, now);
@@ -139,7 +139,7 @@ fn bootstrap(settings: &Settings, name: &str, as_json: bool) -> Result<(), Strin
             json!({"client_id": created.client.client_id, "client_secret": secret})
         );
     } else {
-        server::announce_bootstrap(&server::Bootstrapped {
+        app::announce_bootstrap(&app::Bootstrapped {
             client_id: created.client.client_id,
             client_secret: secret,
         });
@@ -150,7 +150,7 @@ fn bootstrap(settings: &Settings, name: &str, as_json: bool) -> Result<(), Strin
 fn rotate_keys(settings: &Settings) -> Result<(), String> {
     keys::provider::install();
     let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
-    let master = server::master_key(settings).map_err(|e| e.to_string())?;
+    let master = app::master_key(settings).map_err(|e| e.to_string())?;
     let policy = KeyPolicy::from_settings(settings).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = Utc::now();
@@ -165,7 +165,7 @@ fn rotate_keys(settings: &Settings) -> Result<(), String> {
 fn revoke_key(settings: &Settings, kid: &str) -> Result<(), String> {
     keys::provider::install();
     let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
-    let master = server::master_key(settings).map_err(|e| e.to_string())?;
+    let master = app::master_key(settings).map_err(|e| e.to_string())?;
     let policy = KeyPolicy::from_settings(settings).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let revocation = keys::revoke(

@@ -3,10 +3,12 @@
 //! passed in).
 
 pub mod clients;
+mod core;
 pub mod error;
 pub mod powers;
 pub mod tokens;
 pub mod users;
 
+pub use core::Core;
 pub use error::DomainError;
 pub use powers::{Acting, Powers};

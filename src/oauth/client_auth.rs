@@ -11,7 +11,7 @@ use super::error::{ErrorCode, OAuthError};
 use super::request::{assertion_audiences, client_auth, ClientAuth, Params};
 use crate::clients::registry::{AuthMethod, VerifiedAssertion};
 use crate::clients::CachedClient;
-use crate::server::AppState;
+use crate::domain::Core;
 use crate::storage::used_assertions;
 
 /// The method a request used.
@@ -39,7 +39,7 @@ pub fn check_registered_method(auth: &ClientAuth, client: &CachedClient) -> Resu
 /// registered one. Secrets are checked in memory (no database); an assertion is verified in
 /// memory and then its `jti` claimed for the whole deployment (one database write).
 pub async fn authenticate_client(
-    state: &AppState,
+    state: &Core,
     auth: &ClientAuth,
     now: DateTime<Utc>,
 ) -> Result<Arc<CachedClient>, OAuthError> {
@@ -78,7 +78,7 @@ pub async fn authenticate_client(
 /// whole deployment until the assertion expires. The store's primary key decides, off the
 /// async workers; a replay is `invalid_client`.
 pub async fn claim_assertion(
-    state: &AppState,
+    state: &Core,
     client_id: &str,
     verified: VerifiedAssertion,
 ) -> Result<(), OAuthError> {
@@ -105,13 +105,17 @@ pub async fn claim_assertion(
 pub async fn authenticate_caller(
     req: &HttpRequest,
     params: &Params,
-    state: &AppState,
+    state: &Core,
     now: DateTime<Utc>,
 ) -> Result<Arc<CachedClient>, OAuthError> {
     let auth = client_auth(req, params)?;
     // The TCP peer: a forwarded-for header is the caller's to write.
     let peer: Option<IpAddr> = req.peer_addr().map(|a| a.ip());
-    let limits = &state.rate_limit;
+    // The same budgets as the token endpoint's: the one limiter the server holds.
+    let Some(limits) = req.app_data::<actix_web::web::Data<super::ratelimit::RateLimiter>>() else {
+        log::error!("the rate limiter is not installed");
+        return Err(OAuthError::server_error());
+    };
     let failures = limits.check_failures(peer, auth.client_id())?;
     let result = authenticate_client(state, &auth, now)
         .await

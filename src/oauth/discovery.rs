@@ -4,10 +4,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::server::AppState;
+use crate::domain::Core;
 
 /// `GET /.well-known/jwks.json`: every key that can still verify a live token.
-pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
+pub async fn get_jwks(state: web::Data<Core>) -> HttpResponse {
     let jwks = state.keys.current().jwks.clone();
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/json"))
@@ -18,7 +18,7 @@ pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// The metadata document, built once at start-up.
-pub fn metadata(state: &AppState) -> serde_json::Value {
+pub fn metadata(state: &Core) -> serde_json::Value {
     let iss = &state.issuer;
     let alg = crate::keys::signer::alg_name(state.keys.current().signer.alg());
     json!({
@@ -45,7 +45,7 @@ pub fn metadata(state: &AppState) -> serde_json::Value {
 }
 
 /// `GET /.well-known/oauth-authorization-server` and `/.well-known/openid-configuration`.
-pub async fn get_metadata(state: web::Data<AppState>) -> HttpResponse {
+pub async fn get_metadata(state: web::Data<Core>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .json(metadata(&state))

@@ -15,8 +15,8 @@ use super::claims::AccessTokenClaims;
 use super::client_auth::authenticate_caller;
 use super::error::OAuthError;
 use super::request::{read_form, Params};
+use crate::domain::Core;
 use crate::resource::{AuthError, KeySource, Principal, TokenVerifier};
-use crate::server::AppState;
 use crate::storage::principals::{self, PrincipalKind as StoredKind};
 use crate::storage::{clients, revoked, StoreError};
 
@@ -24,7 +24,7 @@ use crate::storage::{clients, revoked, StoreError};
 pub async fn post_introspect(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
 ) -> HttpResponse {
     match introspect(&req, payload, &state).await {
         Ok(res) => res,
@@ -35,7 +35,7 @@ pub async fn post_introspect(
 async fn introspect(
     req: &HttpRequest,
     payload: web::Payload,
-    state: &AppState,
+    state: &Core,
 ) -> Result<HttpResponse, OAuthError> {
     let body = read_form(req, payload).await?;
     let params = Params::parse(&body, &[])?;
@@ -79,7 +79,7 @@ pub fn required_token(params: &Params) -> Result<&str, OAuthError> {
 /// the algorithm that key is pinned to, our issuer, `typ`, required claims, and not expired.
 /// `None` for every token that fails; an error only when the check itself could not run.
 pub async fn verify_token(
-    state: &AppState,
+    state: &Core,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<AccessTokenClaims>, OAuthError> {
@@ -118,7 +118,7 @@ pub async fn verify_token(
 /// The live checks against the store: the client exists and is enabled, it existed when the
 /// token was issued, the token was not revoked one by one or in bulk, and its subject still
 /// names exactly one principal of the kind the token claims.
-async fn is_live(state: &AppState, claims: &AccessTokenClaims) -> Result<bool, OAuthError> {
+async fn is_live(state: &Core, claims: &AccessTokenClaims) -> Result<bool, OAuthError> {
     let client_id = claims.client_id.clone();
     let subject = claims.sub.clone();
     let jti = claims.jti.clone();

@@ -1,6 +1,6 @@
 //! The OAuth 2.0 endpoints: token, introspection, revocation, discovery, JWKS.
 
-pub mod claims;
+pub use crate::resource::claims;
 pub mod client_auth;
 pub mod discovery;
 pub mod error;

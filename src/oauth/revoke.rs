@@ -11,14 +11,14 @@ use super::client_auth::authenticate_caller;
 use super::error::{ErrorCode, OAuthError};
 use super::introspect::{required_token, verify_token};
 use super::request::{read_form, Params};
-use crate::server::AppState;
+use crate::domain::Core;
 use crate::storage::revoked;
 
 /// The revocation endpoint.
 pub async fn post_revoke(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
 ) -> HttpResponse {
     match revoke(&req, payload, &state).await {
         Ok(res) => res,
@@ -36,7 +36,7 @@ fn revoked_answer() -> HttpResponse {
 async fn revoke(
     req: &HttpRequest,
     payload: web::Payload,
-    state: &AppState,
+    state: &Core,
 ) -> Result<HttpResponse, OAuthError> {
     let body = read_form(req, payload).await?;
     let params = Params::parse(&body, &[])?;

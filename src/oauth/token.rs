@@ -7,8 +7,10 @@ use serde_json::json;
 
 use super::error::{ErrorCode, OAuthError};
 use super::grants::{self, client_credentials};
+use super::ratelimit::RateLimiter;
 use super::request::{client_auth, read_form, Params};
-use crate::server::AppState;
+use crate::domain::Core;
+use crate::telemetry::Metrics;
 
 /// Parameters that may be given more than once (RFC 8707 §2; `audience` means the same).
 pub const REPEATABLE: &[&str] = &["resource", "audience"];
@@ -17,12 +19,14 @@ pub const REPEATABLE: &[&str] = &["resource", "audience"];
 pub async fn post_token(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
+    limits: web::Data<RateLimiter>,
+    metrics: web::Data<Metrics>,
 ) -> HttpResponse {
-    match issue(&req, payload, &state).await {
+    match issue(&req, payload, &state, &limits, &metrics).await {
         Ok(res) => res,
         Err(err) => {
-            state.metrics.token_refused(err.code);
+            metrics.token_refused(err.code.as_str());
             err.response()
         }
     }
@@ -31,11 +35,12 @@ pub async fn post_token(
 async fn issue(
     req: &HttpRequest,
     payload: web::Payload,
-    state: &AppState,
+    state: &Core,
+    limits: &RateLimiter,
+    metrics: &Metrics,
 ) -> Result<HttpResponse, OAuthError> {
     // The TCP peer: a forwarded-for header is the caller's to write.
     let peer = req.peer_addr().map(|a| a.ip());
-    let limits = &state.rate_limit;
     limits.check_address(peer)?;
     let body = read_form(req, payload).await?;
     let params = Params::parse(&body, REPEATABLE)?;
@@ -66,7 +71,7 @@ async fn issue(
     // Counted once the client authenticated, and before any signing work.
     limits.check_client(&decided.client.client_id)?;
     let issued = grants::sign(&state.keys, decided)?;
-    state.metrics.token_issued(&issued.client.client_id);
+    metrics.token_issued(&issued.client.client_id);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

@@ -11,6 +11,7 @@
 //!     }));
 //! ```
 
+pub mod claims;
 mod error;
 mod extract;
 mod jwk;

@@ -1,7 +1,7 @@
 //! Who a verified token speaks for, and the check that its subject really is that kind of
 //! principal (one identifier names one principal: see the contract).
 
-use crate::oauth::claims::{AccessTokenClaims, SERVICE_ACCOUNT, USER};
+use crate::resource::claims::{AccessTokenClaims, SERVICE_ACCOUNT, USER};
 use crate::storage::principals::{self, PrincipalKind as StoredKind};
 use crate::storage::{Db, StoreError};
 

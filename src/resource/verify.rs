@@ -7,7 +7,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{decode, decode_header, Validation};
 
 use crate::keys::{KeyRing, VerifyKey};
-use crate::oauth::claims::AccessTokenClaims;
+use crate::resource::claims::AccessTokenClaims;
 
 use super::jwks::RemoteJwks;
 use super::AuthError;
@@ -227,7 +227,7 @@ mod any_audience {
     use jsonwebtoken::Algorithm;
 
     use super::{AuthError, KeySource, TokenVerifier};
-    use crate::oauth::claims::Audience;
+    use crate::resource::claims::Audience;
     use crate::resource::tests::{service_claims, signer, verify_key, ISS};
 
     fn verifier(s: &crate::keys::Signer) -> TokenVerifier {

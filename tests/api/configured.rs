@@ -211,7 +211,7 @@ async fn a_configured_id_that_collides_stops_start_up_naming_both(backend: Backe
                 e
             })
             .collect();
-        let err = match castellan::server::Application::build(settings).await {
+        let err = match castellan::app::Application::build(settings).await {
             Ok(_) => panic!("{ids:?}: start-up must fail"),
             Err(e) => e.to_string(),
         };
@@ -224,7 +224,7 @@ async fn a_configured_id_that_collides_stops_start_up_naming_both(backend: Backe
     let mut e = entry("no-secret");
     e.secret_env = Some("CASTELLAN_TEST_NOT_SET_ANYWHERE".into());
     settings.clients = vec![e];
-    let err = castellan::server::Application::build(settings)
+    let err = castellan::app::Application::build(settings)
         .await
         .err()
         .unwrap()
@@ -269,9 +269,7 @@ async fn a_client_removed_from_the_configuration_leaves_the_store(backend: Backe
     let mut settings = app.settings.clone();
     settings.clients.clear();
     app.handle.stop(true).await;
-    let again = castellan::server::Application::build(settings)
-        .await
-        .unwrap();
+    let again = castellan::app::Application::build(settings).await.unwrap();
     assert!(again.state().clients.get("temporary").is_none());
     let kinds = app
         .state

@@ -8,11 +8,12 @@ use actix_web::dev::ServerHandle;
 use actix_web::web;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use castellan::app::Application;
 use castellan::clients::Client;
 use castellan::config::{SecretString, Settings};
 use castellan::domain::Acting;
+use castellan::domain::Core;
 use castellan::oauth::claims::AccessTokenClaims;
-use castellan::server::{AppState, Application};
 use chrono::Utc;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::Value;
@@ -106,7 +107,7 @@ pub struct TestApp {
     /// The management listener (`/metrics`, `/healthz`, `/readyz`).
     pub management_address: String,
     pub http: reqwest::Client,
-    pub state: web::Data<AppState>,
+    pub state: web::Data<Core>,
     pub settings: Settings,
     pub handle: ServerHandle,
     pub dir: Arc<tempfile::TempDir>,

@@ -215,7 +215,7 @@ async fn a_configured_look_alike_stops_start_up_naming_both(backend: Backend) {
     for (ids, expected) in cases {
         let mut settings = app.settings.clone();
         settings.clients = ids.iter().map(|id| entry(id, &var)).collect();
-        let err = match castellan::server::Application::build(settings).await {
+        let err = match castellan::app::Application::build(settings).await {
             Ok(_) => panic!("{ids:?}: start-up must fail"),
             Err(e) => e.to_string(),
         };

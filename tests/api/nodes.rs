@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use castellan::app::Application;
 use castellan::config::SecretString;
-use castellan::server::Application;
 use castellan::storage::schema::{clients, signing_keys};
 use diesel::prelude::*;
 use serde_json::Value;

@@ -118,9 +118,7 @@ async fn bootstrap_variables_create_exactly_one_admin(backend: Backend) {
         s
     };
     app.handle.stop(true).await;
-    let again = castellan::server::Application::build(settings)
-        .await
-        .unwrap();
+    let again = castellan::app::Application::build(settings).await.unwrap();
     let state = again.state();
     assert!(state.clients.get(ADMIN_ID).is_some());
     assert!(state.clients.get("another-admin").is_none());

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 
 use super::{claims, Decided, TokenFor};
 use crate::clients::{valid_scope_token, CachedClient};
-use crate::oauth::claims::SERVICE_ACCOUNT;
+use crate::domain::Core;
 use crate::oauth::client_auth::authenticate_client;
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::request::{ClientAuth, Params};
-use crate::server::AppState;
+use crate::resource::claims::SERVICE_ACCOUNT;
 
 fn unauthorized() -> OAuthError {
     OAuthError::new(
@@ -22,7 +22,7 @@ fn unauthorized() -> OAuthError {
 
 /// Decides the token for an authenticated service account, or why not.
 pub async fn grant(
-    state: &AppState,
+    state: &Core,
     auth: &ClientAuth,
     params: &Params,
     now: DateTime<Utc>,

@@ -228,7 +228,7 @@ async fn scopes_and_users_only_routes_answer_403() {
 async fn subject_must_name_one_principal_of_the_claimed_kind() {
     let s = signer("k1", Algorithm::ES256);
     let app = app!(guard(&s));
-    let status = |claims: crate::oauth::claims::AccessTokenClaims| {
+    let status = |claims: crate::resource::claims::AccessTokenClaims| {
         let req = test::TestRequest::get()
             .uri("/me")
             .insert_header((

@@ -15,7 +15,7 @@ use jsonwebtoken::Algorithm;
 use super::{parse_key, KeySource, TokenVerifier};
 use crate::keys::signer::{generate_pkcs8, Signer};
 use crate::keys::VerifyKey;
-use crate::oauth::claims::{AccessTokenClaims, Audience, SERVICE_ACCOUNT, USER};
+use crate::resource::claims::{AccessTokenClaims, Audience, SERVICE_ACCOUNT, USER};
 
 pub(super) const ISS: &str = "https://issuer.example";
 pub(super) const AUD: &str = "urn:castellan:admin";

@@ -3,8 +3,6 @@
 pub mod health;
 pub mod jobs;
 pub mod limits;
-pub mod metrics;
-mod state;
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -18,10 +16,12 @@ use crate::audit::Actor;
 use crate::clients::service;
 use crate::clients::ClientRegistry;
 use crate::config::Settings;
+use crate::domain::Core;
 use crate::keys::{self, KeyPolicy, KeyRing, MasterKey};
+use crate::oauth::ratelimit::RateLimiter;
 use crate::storage::clients as client_rows;
 use crate::storage::{self, Db, StartLock};
-pub use state::AppState;
+use crate::telemetry::{self as metrics, Metrics};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ pub struct Bootstrapped {
 /// exists. Migrating, the first signing key and the bootstrap admin happen under the start-up
 /// lock, so that nodes starting at once on one database do each exactly once. Blocking: call
 /// before the HTTP server runs.
-pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), StartError> {
+pub fn prepare(settings: Settings) -> Result<(Core, Option<Bootstrapped>), StartError> {
     keys::provider::install();
     let db = Db::open(&settings.database_url).map_err(|e| start_err("database")(e.to_string()))?;
     let master = Arc::new(master_key(&settings)?);
@@ -132,16 +132,13 @@ pub fn prepare(settings: Settings) -> Result<(AppState, Option<Bootstrapped>), S
         .set_configured_secrets(&mut conn, configured)
         .map_err(|e| start_err("loading clients")(e.to_string()))?;
     drop(conn);
-    let rate_limit = settings.rate_limit.clone();
-    let state = AppState {
+    let state = Core {
         issuer: settings.issuer(),
         settings,
         db,
         master,
         keys: Arc::new(ring),
         clients: Arc::new(clients),
-        metrics: Arc::new(metrics::Metrics::new().map_err(|e| StartError(e.to_string()))?),
-        rate_limit: Arc::new(crate::oauth::ratelimit::RateLimiter::new(&rate_limit)),
     };
     Ok((state, bootstrapped))
 }
@@ -163,7 +160,7 @@ pub struct Application {
     management: Server,
     port: u16,
     management_port: u16,
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
 }
 
 fn bind(what: &str, listen: &str) -> Result<(TcpListener, std::net::SocketAddr), StartError> {
@@ -196,6 +193,9 @@ impl Application {
         }
         let state = web::Data::new(state);
         let app_state = state.clone();
+        let metrics = web::Data::new(Metrics::new().map_err(|e| StartError(e.to_string()))?);
+        let limiter = web::Data::new(RateLimiter::new(&state.settings.rate_limit));
+        let (app_metrics, management_metrics) = (metrics.clone(), metrics);
         let admin_guard = web::Data::new(crate::admin::guard(
             &state.issuer,
             &state.settings.admin.audience,
@@ -209,6 +209,8 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .app_data(app_metrics.clone())
+                .app_data(limiter.clone())
                 // Innermost first: the caller limits, timing, then the request id, then the
                 // access log around all, so that the log line sees the id in the response.
                 .wrap(middleware::from_fn(limits::body_deadline))
@@ -230,7 +232,7 @@ impl Application {
         .map_err(|e| StartError(e.to_string()))?
         .shutdown_timeout(10)
         .run();
-        let management = management_server(state.clone(), management_listener)?;
+        let management = management_server(state.clone(), management_metrics, management_listener)?;
         jobs::spawn(state.clone());
         log::info!(
             "castellan listening on {local} (port {port}), management on {management_local}; \
@@ -263,7 +265,7 @@ impl Application {
     }
 
     /// Shared state (tests read it).
-    pub fn state(&self) -> web::Data<AppState> {
+    pub fn state(&self) -> web::Data<Core> {
         self.state.clone()
     }
 
@@ -282,12 +284,14 @@ impl Application {
 /// The management listener: `/metrics`, and the health routes for probes that use it. Its own
 /// worker, so that a busy main listener does not hold up a probe or a scrape.
 fn management_server(
-    state: web::Data<AppState>,
+    state: web::Data<Core>,
+    metrics: web::Data<Metrics>,
     listener: TcpListener,
 ) -> Result<Server, StartError> {
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(metrics.clone())
             .wrap(middleware::from_fn(metrics::track_requests))
             .route("/metrics", web::get().to(metrics::get_metrics))
             .configure(health::routes)

@@ -7,14 +7,14 @@ use std::time::Duration;
 use actix_web::web;
 use chrono::Utc;
 
-use super::AppState;
+use crate::domain::Core;
 
 /// How often a node looks for key changes made elsewhere (a rotation or revocation on another
 /// node or by the CLI): one small query, and a rebuild only when something changed.
 const KEY_WATCH: Duration = Duration::from_millis(500);
 
 /// Starts the periodic refresh and the key watch on the current runtime.
-pub fn spawn(state: web::Data<AppState>) {
+pub fn spawn(state: web::Data<Core>) {
     let keys_state = state.clone();
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(KEY_WATCH);
@@ -55,7 +55,7 @@ pub fn spawn(state: web::Data<AppState>) {
 
 /// One round: flush last-used times, reload clients and keys, purge expired revocations and
 /// used assertions and audit events past their retention.
-pub async fn refresh(state: &web::Data<AppState>) {
+pub async fn refresh(state: &web::Data<Core>) {
     let s = state.clone();
     let result = state
         .db

@@ -22,8 +22,7 @@ use prometheus::{
 };
 use ring::rand::{SecureRandom, SystemRandom};
 
-use super::AppState;
-use crate::oauth::error::ErrorCode;
+use crate::domain::Core;
 
 /// The header that carries a request id, in and out.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -32,15 +31,15 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 const TOKEN_PATH: &str = "/oauth2/token";
 
 /// Every refusal code the token endpoint answers with, resolved to a counter at start-up.
-const REFUSAL_CODES: &[ErrorCode] = &[
-    ErrorCode::InvalidRequest,
-    ErrorCode::InvalidClient,
-    ErrorCode::UnauthorizedClient,
-    ErrorCode::UnsupportedGrantType,
-    ErrorCode::InvalidScope,
-    ErrorCode::InvalidTarget,
-    ErrorCode::SlowDown,
-    ErrorCode::ServerError,
+const REFUSAL_CODES: &[&str] = &[
+    "invalid_request",
+    "invalid_client",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "invalid_target",
+    "slow_down",
+    "server_error",
 ];
 
 /// Latency buckets, seconds: a token takes about 0.1 ms of CPU, an admin call a few ms.
@@ -104,7 +103,7 @@ impl Metrics {
         registry.register(Box::new(key_age.clone()))?;
         let mut refused_by_code = Vec::with_capacity(REFUSAL_CODES.len());
         for code in REFUSAL_CODES {
-            let name = code.as_str();
+            let name = *code;
             refused_by_code.push((name, refused.get_metric_with_label_values(&[name])?));
         }
         Ok(Metrics {
@@ -132,8 +131,7 @@ impl Metrics {
     /// is the caller's to choose, and would let anyone grow the series without bound. No
     /// series here or anywhere tells an unknown client_id from a known one with a wrong
     /// credential (CONTRACT): both are `invalid_client`.
-    pub fn token_refused(&self, code: ErrorCode) {
-        let name = code.as_str();
+    pub fn token_refused(&self, name: &str) {
         match self.refused_by_code.iter().find(|(n, _)| *n == name) {
             Some((_, counter)) => counter.inc(),
             None => {
@@ -154,7 +152,7 @@ impl Metrics {
     }
 
     /// The text exposition, after bringing the values read at scrape time up to date.
-    pub fn render(&self, state: &AppState) -> Result<String, MetricsError> {
+    pub fn render(&self, state: &Core) -> Result<String, MetricsError> {
         let _guard = match self.scrape.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
@@ -189,8 +187,8 @@ fn status_class(status: StatusCode) -> &'static str {
 }
 
 /// `GET /metrics`: Prometheus text format, no authentication (bind or route it internally).
-pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
-    match state.metrics.render(&state) {
+pub async fn get_metrics(state: web::Data<Core>, metrics: web::Data<Metrics>) -> HttpResponse {
+    match metrics.render(&state) {
         Ok(body) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, prometheus::TEXT_FORMAT))
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -220,17 +218,13 @@ pub async fn track_requests(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let result = next.call(req).await;
-    if let Some(state) = state {
+    if let Some(metrics) = metrics {
         let seconds = started.elapsed().as_secs_f64();
         match &result {
-            Ok(res) => state
-                .metrics
-                .observe(&endpoint_label(res.request()), res.status(), seconds),
-            Err(e) => state
-                .metrics
-                .observe("other", e.as_response_error().status_code(), seconds),
+            Ok(res) => metrics.observe(&endpoint_label(res.request()), res.status(), seconds),
+            Err(e) => metrics.observe("other", e.as_response_error().status_code(), seconds),
         }
     }
     result

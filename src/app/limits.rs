@@ -28,7 +28,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::{HttpMessage, HttpResponse};
 use futures_core::Stream;
 
-use super::AppState;
+use crate::domain::Core;
 
 /// Open connections by source address (IPv6 by /64, as the rate limits count).
 pub struct ConnectionCounts {
@@ -193,7 +193,7 @@ pub async fn body_deadline(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let timeout = req
-        .app_data::<web::Data<AppState>>()
+        .app_data::<web::Data<Core>>()
         .map(|s| s.settings.limits.body_timeout_seconds);
     let Some(seconds) = timeout.filter(|_| has_body(&req)) else {
         return Ok(next.call(req).await?.map_into_left_body());

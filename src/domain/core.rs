@@ -1,16 +1,19 @@
-//! What every handler shares.
+//! What the HTTP adapters share: the store, the keys and the in-memory clients, and the
+//! services over them. Built by the composition root (`app`), handed to handlers as
+//! `web::Data<Core>`.
 
 use std::sync::Arc;
 
 use crate::clients::ClientRegistry;
 use crate::config::Settings;
 use crate::keys::{KeyRing, MasterKey};
-use crate::oauth::ratelimit::RateLimiter;
-use crate::server::metrics::Metrics;
 use crate::storage::Db;
 
-/// Application state, in `web::Data`.
-pub struct AppState {
+use super::clients::{ClientRules, ClientService};
+use super::users::UserService;
+
+/// The domain's shared state.
+pub struct Core {
     /// Configuration.
     pub settings: Settings,
     /// Issuer URL (no trailing slash).
@@ -23,16 +26,12 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// Clients in memory.
     pub clients: Arc<ClientRegistry>,
-    /// Prometheus metrics of this server (its own registry).
-    pub metrics: Arc<Metrics>,
-    /// The token endpoint's rate limits.
-    pub rate_limit: Arc<RateLimiter>,
 }
 
-impl AppState {
-    /// The client service over this state's store and registry.
-    pub fn client_service(&self) -> crate::domain::clients::ClientService {
-        crate::domain::clients::ClientService::new(
+impl Core {
+    /// The client service over this store and registry.
+    pub fn client_service(&self) -> ClientService {
+        ClientService::new(
             self.db.clone(),
             self.master.clone(),
             self.clients.clone(),
@@ -40,14 +39,14 @@ impl AppState {
         )
     }
 
-    /// The user service over this state's store.
-    pub fn user_service(&self) -> crate::domain::users::UserService {
-        crate::domain::users::UserService::new(self.db.clone())
+    /// The user service over this store.
+    pub fn user_service(&self) -> UserService {
+        UserService::new(self.db.clone())
     }
 
     /// The rules every client keeps, from the configuration.
-    pub fn client_rules(&self) -> crate::domain::clients::ClientRules {
-        crate::domain::clients::ClientRules {
+    pub fn client_rules(&self) -> ClientRules {
+        ClientRules {
             max_ttl_seconds: self.settings.token.max_ttl_seconds,
             admin_audience: self.settings.admin.audience.clone(),
         }

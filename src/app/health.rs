@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::server::AppState;
+use crate::domain::Core;
 
 /// `GET /healthz`: the process answers.
 pub async fn get_healthz() -> HttpResponse {
@@ -11,7 +11,7 @@ pub async fn get_healthz() -> HttpResponse {
 }
 
 /// `GET /readyz`: the database answers and a signing key is loaded.
-pub async fn get_readyz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn get_readyz(state: web::Data<Core>) -> HttpResponse {
     let database = state.db.ping().await;
     let keys = !state.keys.current().verifiers.is_empty();
     let body = json!({"database": database, "keys": keys});
