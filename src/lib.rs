@@ -7,7 +7,6 @@ pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod cli;
-pub mod clients;
 pub mod config;
 pub mod domain;
 pub mod identifiers;
@@ -16,7 +15,6 @@ pub mod oauth;
 pub mod resource;
 pub mod storage;
 pub mod telemetry;
-pub mod users;
 
 /// The admin API's scopes: `admin` covers every call, the others one part each.
 pub fn admin_scopes() -> &'static [&'static str] {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Caller;
 use super::error::ApiError;
 use super::page::{Page, PageQuery};
-use crate::clients::Client;
+use crate::domain::clients::Client;
 use crate::domain::clients::ClientPatch;
 use crate::domain::Core;
 use crate::storage::new_row_id;

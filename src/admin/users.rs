@@ -8,9 +8,9 @@ use serde::Deserialize;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::page::{Page, PageQuery};
+use crate::domain::users::User;
 use crate::domain::users::{NewUser, UserPatch};
 use crate::domain::Core;
-use crate::users::User;
 
 const READ: &str = "admin:users:read";
 const WRITE: &str = "admin:users:write";

@@ -13,9 +13,9 @@ use actix_web::{middleware, web, App, HttpServer};
 use chrono::Utc;
 
 use crate::audit::Actor;
-use crate::clients::service;
-use crate::clients::ClientRegistry;
 use crate::config::Settings;
+use crate::domain::clients::creation;
+use crate::domain::clients::ClientRegistry;
 use crate::domain::Core;
 use crate::keys::{self, KeyPolicy, KeyRing, MasterKey};
 use crate::oauth::ratelimit::RateLimiter;
@@ -78,7 +78,7 @@ pub fn prepare(settings: Settings) -> Result<(Core, Option<Bootstrapped>), Start
         .with_store(db.clone());
 
     // Configured clients first: one of them may be the admin service account.
-    let configured = crate::clients::configured::sync(
+    let configured = crate::domain::clients::configured::sync(
         &mut conn,
         &master,
         &settings.clients,
@@ -98,8 +98,8 @@ pub fn prepare(settings: Settings) -> Result<(Core, Option<Bootstrapped>), Start
             _ => (None, None),
         };
         let client =
-            service::admin_service_account(id, "Bootstrap admin", &settings.admin.audience, now);
-        let created = service::create(
+            creation::admin_service_account(id, "Bootstrap admin", &settings.admin.audience, now);
+        let created = creation::create(
             &mut conn,
             &master,
             client,

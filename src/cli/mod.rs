@@ -9,8 +9,8 @@ use serde_json::json;
 
 use crate::app::{self, Application};
 use crate::audit::Actor;
-use crate::clients::service;
 use crate::config::Settings;
+use crate::domain::clients::creation;
 use crate::keys::{self, KeyPolicy};
 use crate::storage::Db;
 
@@ -115,8 +115,8 @@ fn bootstrap(settings: &Settings, name: &str, as_json: bool) -> Result<(), Strin
     let master = app::master_key(settings).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = Utc::now();
-    let client = service::admin_service_account(None, name, &settings.admin.audience, now);
-    let created = service::create(
+    let client = creation::admin_service_account(None, name, &settings.admin.audience, now);
+    let created = creation::create(
         &mut conn,
         &master,
         client,

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::clients::ClientRegistry;
 use crate::config::Settings;
+use crate::domain::clients::ClientRegistry;
 use crate::keys::{KeyRing, MasterKey};
 use crate::storage::Db;
 

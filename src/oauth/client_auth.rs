@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 
 use super::error::{ErrorCode, OAuthError};
 use super::request::{assertion_audiences, client_auth, ClientAuth, Params};
-use crate::clients::registry::{AuthMethod, VerifiedAssertion};
-use crate::clients::CachedClient;
+use crate::domain::clients::registry::{AuthMethod, VerifiedAssertion};
+use crate::domain::clients::CachedClient;
 use crate::domain::Core;
 use crate::storage::used_assertions;
 

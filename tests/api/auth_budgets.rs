@@ -2,7 +2,7 @@
 //! revocation spend the token endpoint's budgets and are refused the same way; a client
 //! authenticates only by its registered method; and no client can write audit rows at will.
 
-use castellan::clients::Client;
+use castellan::domain::clients::Client;
 use castellan::storage::audit::{self as audit_rows, AuditFilter};
 use serde_json::Value;
 

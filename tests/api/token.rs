@@ -582,10 +582,10 @@ async fn several_live_secrets_work_and_expired_or_revoked_do_not(backend: Backen
     let state = app.state.clone();
     let client_pk = app.state.clients.get(&id).unwrap().id.clone();
     let now = chrono::Utc::now();
-    let second = castellan::clients::secrets::generate().unwrap();
-    let expired = castellan::clients::secrets::generate().unwrap();
+    let second = castellan::domain::clients::secret_values::generate().unwrap();
+    let expired = castellan::domain::clients::secret_values::generate().unwrap();
     let rows = [
-        castellan::clients::secrets::new_row(
+        castellan::domain::clients::secret_values::new_row(
             &state.master,
             &client_pk,
             "second",
@@ -593,7 +593,7 @@ async fn several_live_secrets_work_and_expired_or_revoked_do_not(backend: Backen
             None,
             now,
         ),
-        castellan::clients::secrets::new_row(
+        castellan::domain::clients::secret_values::new_row(
             &state.master,
             &client_pk,
             "old",

@@ -6,8 +6,8 @@ use serde_json::{json, Map, Value};
 use super::{keep_last_admin, refuse_configured, require_covers, Changed, ClientPatch};
 use super::{ClientService, Stored, WithSecret};
 use crate::audit;
-use crate::clients::service::{self as creation, client_summary};
-use crate::clients::{secrets as secret_values, Client};
+use crate::domain::clients::creation::{self as creation, client_summary};
+use crate::domain::clients::{secret_values, Client};
 use crate::domain::{Acting, DomainError};
 use crate::storage::clients as client_rows;
 

@@ -4,17 +4,23 @@
 //! alone (in commit order).
 
 mod commands;
+pub mod configured;
+pub mod creation;
+mod model;
 mod patch;
+pub mod registry;
+pub mod secret_values;
 mod secrets;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use model::*;
 pub use patch::ClientPatch;
+pub use registry::{AuthMethod, CachedClient, ClientRegistry};
 pub use secrets::NewSecret;
 
-use crate::clients::{Client, ClientRegistry};
 use crate::keys::MasterKey;
 use crate::storage::clients::{self as client_rows, ClientRow, SecretRow};
 use crate::storage::{Db, DbConnection};

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{refuse_configured, require_covers, Changed, ClientService, Stored};
 use crate::audit;
-use crate::clients::{secrets as secret_values, Client};
+use crate::domain::clients::{secret_values, Client};
 use crate::domain::{Acting, DomainError};
 use crate::storage::clients::{self as client_rows, SecretRow};
 

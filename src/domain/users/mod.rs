@@ -5,12 +5,15 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+mod model;
+
+pub use model::*;
+
 use super::{Acting, DomainError};
 use crate::audit;
 use crate::identifiers::enforce_username;
 use crate::storage::users::{self as user_rows, UserRow};
 use crate::storage::{new_row_id, Db};
-use crate::users::{hash_password, validate, verify_password, User};
 
 /// A new user.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{claims, Decided, TokenFor};
-use crate::clients::{valid_scope_token, CachedClient};
+use crate::domain::clients::{valid_scope_token, CachedClient};
 use crate::domain::Core;
 use crate::oauth::client_auth::authenticate_client;
 use crate::oauth::error::{ErrorCode, OAuthError};

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use super::claims::{AccessTokenClaims, Audience};
 use super::error::OAuthError;
-use crate::clients::CachedClient;
+use crate::domain::clients::CachedClient;
 use crate::domain::tokens;
 use crate::keys::KeyRing;
 

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use serde_json::json;
 
+use super::creation::client_summary;
 use super::registry::CachedSecret;
-use super::service::client_summary;
 use super::Client;
 use crate::audit::{self, Actor};
 use crate::config::ConfiguredClient;

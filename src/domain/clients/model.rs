@@ -1,18 +1,10 @@
-//! Clients: the domain type, the rules every client must keep, secrets, and the in-memory
-//! registry the token endpoint authenticates against.
-
-pub mod configured;
-pub mod registry;
-pub mod secrets;
-pub mod service;
+//! The client: the domain type and the rules every client must keep.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::storage::clients::ClientRow;
 use crate::storage::{join_list, split_list};
-
-pub use registry::{AuthMethod, CachedClient, ClientRegistry};
 
 /// The grant types a client may be given. Only client_credentials is served today; the others
 /// are recorded for the human login flow to come.

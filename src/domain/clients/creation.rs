@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use serde_json::json;
 
-use super::{secrets, Client};
+use super::{secret_values as secrets, Client};
 use crate::audit::{self, Actor};
 use crate::domain::clients::ClientRules;
 use crate::domain::DomainError;
