@@ -56,12 +56,21 @@ pub fn spawn(state: web::Data<Core>) {
 /// One round: flush last-used times, reload clients and keys, purge expired revocations and
 /// used assertions and audit events past their retention.
 pub async fn refresh(state: &web::Data<Core>) {
+    // The clients reload as a write: one writer at a time on this node, so a change made here
+    // meanwhile can't be overwritten in the cache by the older picture this read.
+    let s = state.clone();
+    let reloaded = state
+        .db
+        .write(move |conn| s.clients.reload(conn), |_| ())
+        .await;
+    if let Err(e) = reloaded {
+        log::warn!("background client reload failed: {e}");
+    }
     let s = state.clone();
     let result = state
         .db
         .run(move |conn| {
             s.clients.flush_uses(conn)?;
-            s.clients.reload(conn)?;
             // maintain = scheduled rotation (when configured) + reload.
             s.keys
                 .maintain(conn, Utc::now())
