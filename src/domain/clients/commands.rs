@@ -209,24 +209,11 @@ fn promote(
         json!({"secrets_revoked": revoked, "tokens_revoked_before": now}),
         now,
     )?;
-    if client.client_type != "confidential"
-        || client.token_endpoint_auth_method == "private_key_jwt"
-    {
+    if !secret_values::accepted_by(client) {
         return Ok(None);
     }
-    let plain = secret_values::generate().map_err(|e| DomainError::Internal(e.to_string()))?;
-    let row = secret_values::new_row(master, &client.id, "promoted", &plain, None, now);
-    client_rows::insert_secret(conn, &row)?;
-    audit::record(
-        conn,
-        actor,
-        "secret.created",
-        "client",
-        &client.client_id,
-        json!({"secret_id": row.id, "name": row.name}),
-        now,
-    )?;
-    Ok(Some((row, plain)))
+    let added = secret_values::add_generated(conn, master, client, "promoted", None, actor, now)?;
+    Ok(Some(added))
 }
 
 /// The changed fields, before and after (never a secret: clients hold none).

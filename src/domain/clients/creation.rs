@@ -41,9 +41,7 @@ pub fn create(
         return Err(DomainError::Invalid(problems));
     }
     // A private_key_jwt client proves itself with its key; it gets no shared secret.
-    let secret = if client.client_type == "confidential"
-        && client.token_endpoint_auth_method != "private_key_jwt"
-    {
+    let secret = if secrets::accepted_by(&client) {
         let plain = match given_secret {
             Some(s) => s,
             None => secrets::generate().map_err(|e| DomainError::Internal(e.to_string()))?,
@@ -76,15 +74,7 @@ pub fn create(
             )?;
         }
         if let Some((row, _)) = &secret {
-            audit::record(
-                conn,
-                actor,
-                "secret.created",
-                "client",
-                &client.client_id,
-                json!({"secret_id": row.id, "name": row.name}),
-                now,
-            )?;
+            secrets::record_created(conn, actor, &client.client_id, row, now)?;
         }
         Ok::<_, StoreError>(())
     })?;

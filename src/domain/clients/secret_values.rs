@@ -48,6 +48,50 @@ pub fn new_row(
     }
 }
 
+/// Whether a client authenticates with shared secrets at all: a confidential client that does
+/// not prove itself with a key (`private_key_jwt`).
+pub fn accepted_by(client: &super::Client) -> bool {
+    client.client_type == "confidential" && client.token_endpoint_auth_method != "private_key_jwt"
+}
+
+/// A new generated secret for the client, stored and audited in the caller's transaction;
+/// returns its row and the plaintext (shown once).
+pub fn add_generated(
+    conn: &mut crate::storage::DbConnection,
+    master: &MasterKey,
+    client: &super::Client,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+    actor: &crate::audit::Actor,
+    now: DateTime<Utc>,
+) -> Result<(SecretRow, String), crate::domain::DomainError> {
+    let plain = generate().map_err(|e| crate::domain::DomainError::Internal(e.to_string()))?;
+    let row = new_row(master, &client.id, name, &plain, expires_at, now);
+    crate::storage::clients::insert_secret(conn, &row)?;
+    record_created(conn, actor, &client.client_id, &row, now)?;
+    Ok((row, plain))
+}
+
+/// The audit event of a new secret.
+pub fn record_created(
+    conn: &mut crate::storage::DbConnection,
+    actor: &crate::audit::Actor,
+    client_id: &str,
+    row: &SecretRow,
+    now: DateTime<Utc>,
+) -> crate::storage::StoreResult<()> {
+    let expires_at = row.expires_at.map(|t| t.and_utc());
+    crate::audit::record(
+        conn,
+        actor,
+        "secret.created",
+        "client",
+        client_id,
+        serde_json::json!({"secret_id": row.id, "name": row.name, "expires_at": expires_at}),
+        now,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

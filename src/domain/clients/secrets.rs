@@ -39,35 +39,29 @@ impl ClientService {
                 "expires_at is in the past".into()
             ]));
         }
-        let plain = secret_values::generate().map_err(|e| DomainError::Internal(e.to_string()))?;
         let (master, acting) = (self.master.clone(), acting.clone());
         self.change(move |conn| {
             let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
             refuse_configured(&row)?;
             let client = Client::from(&row);
             require_covers(&acting, &client)?;
-            if client.client_type != "confidential"
-                || client.token_endpoint_auth_method == "private_key_jwt"
-            {
+            if !secret_values::accepted_by(&client) {
                 return Err(DomainError::Invalid(vec![format!(
                     "this client authenticates with {}: a secret would never be accepted",
                     client.token_endpoint_auth_method
                 )]));
             }
-            let secret = secret_values::new_row(&master, &id, &name, &plain, new.expires_at, now);
-            client_rows::insert_secret(conn, &secret)?;
-            audit::record(
+            let added = secret_values::add_generated(
                 conn,
+                &master,
+                &client,
+                &name,
+                new.expires_at,
                 &acting.actor,
-                "secret.created",
-                "client",
-                &client.client_id,
-                json!({"secret_id": secret.id, "name": secret.name,
-                       "expires_at": new.expires_at}),
                 now,
             )?;
             Ok(Changed {
-                value: (secret, plain),
+                value: added,
                 stored: Some(Stored::read(conn, &id)?),
                 client_id: client.client_id,
             })
