@@ -16,8 +16,6 @@ use crate::storage::{revoked, users as user_rows, DbConnection, StoreError};
 pub struct Caller {
     /// What the token says.
     pub principal: Principal,
-    /// For audit events: id, kind, IP address.
-    pub actor: Actor,
     /// Who acts, with the powers it has at this moment.
     pub acting: Acting,
 }
@@ -124,7 +122,6 @@ impl FromRequest for Caller {
             };
             Ok(Caller {
                 principal,
-                actor: actor.clone(),
                 acting: Acting { actor, powers },
             })
         })

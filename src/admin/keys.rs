@@ -44,7 +44,7 @@ pub async fn rotate_keys(
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let s = state.clone();
-    let actor = caller.actor.clone();
+    let actor = caller.acting.actor.clone();
     let info = state
         .db
         .run(move |conn| {
@@ -74,7 +74,7 @@ pub async fn revoke_key(
     caller.require(WRITE)?;
     let kid = path.into_inner();
     let s = state.clone();
-    let actor = caller.actor.clone();
+    let actor = caller.acting.actor.clone();
     let revocation: Revocation = state
         .db
         .run(move |conn| Ok(s.keys.revoke(conn, &kid, Utc::now(), &actor)))
