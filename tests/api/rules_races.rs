@@ -10,6 +10,7 @@ use crate::rules_support::{admin_call, all_at_once, ADMIN_AUD};
 
 on_both_backends!(
     concurrent_patches_never_undo_a_disable_or_a_cleared_admin_flag,
+    concurrent_user_patches_never_undo_a_disable,
     concurrent_admin_writes_never_answer_500,
     two_full_admins_deleting_each_other_leave_one,
 );
@@ -77,6 +78,53 @@ async fn concurrent_patches_never_undo_a_disable_or_a_cleared_admin_flag(backend
         )
         .await;
     assert_eq!(actions.len(), rounds);
+}
+
+async fn concurrent_user_patches_never_undo_a_disable(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    let (status, user) = admin_call(
+        &app,
+        "POST",
+        "/users",
+        &admin,
+        Some(json!({"username": "dana"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    let path = format!("/users/{}", user["id"].as_str().unwrap());
+    for i in 0..40 {
+        let reset = json!({"active": true});
+        assert_eq!(
+            admin_call(&app, "PATCH", &path, &admin, Some(reset))
+                .await
+                .0,
+            200
+        );
+        let answers = all_at_once(vec![
+            admin_call(&app, "PATCH", &path, &admin, Some(json!({"active": false}))),
+            admin_call(
+                &app,
+                "PATCH",
+                &path,
+                &admin,
+                Some(json!({"display_name": format!("Dana {i}")})),
+            ),
+        ])
+        .await;
+        for (status, body) in &answers {
+            assert_eq!(*status, 200, "round {i}: {body}");
+        }
+        let (_, now) = admin_call(&app, "GET", &path, &admin, None).await;
+        assert_eq!(now["active"], false, "round {i}: a disable was undone");
+        assert_eq!(
+            now["display_name"],
+            format!("Dana {i}"),
+            "round {i}: a change was lost"
+        );
+    }
 }
 
 async fn concurrent_admin_writes_never_answer_500(backend: Backend) {
