@@ -3,6 +3,7 @@
 
 mod env;
 mod limits;
+mod sections;
 
 use std::fmt;
 use std::path::Path;
@@ -13,6 +14,10 @@ use serde::{Deserialize, Serialize};
 
 pub use env::{is_setting, shape, unknown_variables};
 pub use limits::{is_listen_address, AuditSettings, LimitSettings};
+pub use sections::{
+    AdminSettings, CacheSettings, ConfiguredClient, RateLimitSettings, SigningSettings,
+    TokenSettings,
+};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
@@ -75,102 +80,6 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// The audit trail.
     pub audit: AuditSettings,
-}
-
-/// A service client declared in the configuration file. It is a confidential service account
-/// with the client_credentials grant; the admin API shows it but cannot change it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfiguredClient {
-    /// Its client_id; must not be taken by a stored client, a user or another entry.
-    pub client_id: String,
-    /// Display name.
-    pub name: String,
-    /// Name of an environment variable that holds the secret (at least 32 characters).
-    pub secret_env: Option<String>,
-    /// Hex SHA-256 of the secret, for files that must not hold the secret itself.
-    pub secret_sha256: Option<String>,
-    /// Token lifetime (default: the server's).
-    pub token_ttl_seconds: Option<i64>,
-    /// Scopes it may ask for.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    /// Scopes granted when a request names none.
-    #[serde(default)]
-    pub default_scopes: Vec<String>,
-    /// Audiences it may ask for.
-    #[serde(default)]
-    pub audiences: Vec<String>,
-    /// May use the admin API.
-    #[serde(default)]
-    pub is_admin_service_account: bool,
-}
-
-/// Access-token settings.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenSettings {
-    /// Lifetime when the client sets none, seconds.
-    pub default_ttl_seconds: i64,
-    /// Longest lifetime a client may be given, seconds.
-    pub max_ttl_seconds: i64,
-    /// Clock skew allowed on exp/nbf, seconds.
-    pub leeway_seconds: i64,
-}
-
-/// Signing-key settings.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct SigningSettings {
-    /// `ES256`, `EdDSA` or `RS256`.
-    pub algorithm: String,
-    /// PKCS#8 RSA private key to import for RS256.
-    pub rsa_private_key_file: Option<String>,
-    /// Scheduled rotation interval, seconds (0: never).
-    pub rotation_interval_seconds: i64,
-    /// With scheduled rotation: how long the next key is published before it signs, seconds,
-    /// so that verifiers' cached JWKS hold it in time.
-    pub publish_ahead_seconds: i64,
-}
-
-/// Admin API settings.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdminSettings {
-    /// Audience the admin API requires.
-    pub audience: String,
-}
-
-/// Cache settings.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct CacheSettings {
-    /// Reload interval of the in-memory client and key tables, seconds.
-    pub refresh_seconds: u64,
-}
-
-/// Rate limits on `POST /oauth2/token`, kept in memory per node (docs/operations.md).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimitSettings {
-    /// Whether any of the limits below apply.
-    pub enabled: bool,
-    /// Tokens issued per second to one client, sustained (0: unlimited).
-    pub per_client_per_second: u32,
-    /// Tokens one client may get at once above the sustained rate (0: same as the rate).
-    pub per_client_burst: u32,
-    /// Token requests per second from one source address, any outcome (0: unlimited).
-    pub per_address_per_second: u32,
-    /// Requests one address may send at once above the sustained rate (0: same as the rate).
-    pub per_address_burst: u32,
-    /// Failed client authentications one source address may make per minute, over every
-    /// client_id together, before its requests are refused (0: unlimited).
-    pub failures_per_address_per_minute: u32,
-    /// Failed client authentications one source address may make per minute against one
-    /// client_id before its requests for that client_id are refused (0: unlimited).
-    pub failures_per_address_client_per_minute: u32,
-    /// Longest refusal after repeated failures, seconds; refusals double up to it.
-    pub failure_backoff_max_seconds: u64,
 }
 
 /// Configuration that can't be used.
@@ -316,75 +225,4 @@ impl Settings {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shipped_defaults_parse_and_validate() {
-        let s = Settings::defaults().unwrap();
-        s.validate().unwrap();
-        assert_eq!(s.listen, "127.0.0.1:8080");
-        assert_eq!(s.issuer(), "http://127.0.0.1:8080");
-        assert_eq!(s.token.default_ttl_seconds, 300);
-        assert_eq!(s.signing.algorithm, "ES256");
-    }
-
-    #[test]
-    #[allow(clippy::result_large_err)] // figment::Jail's own error type
-    fn configured_clients_and_sections_load_from_a_file() {
-        // In a jail: other tests set CASTELLAN_* variables in this same process.
-        figment::Jail::expect_with(|_jail| {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("castellan.toml");
-            std::fs::write(
-                &path,
-                r#"
-    listen = "127.0.0.1:9999"
-    [[clients]]
-    client_id = "usage-reporter"
-    name = "Usage reporter"
-    secret_env = "USAGE_SECRET"
-    token_ttl_seconds = 600
-    scopes = ["account:usage:read"]
-    audiences = ["https://api.example.com"]
-    
-    [token]
-    default_ttl_seconds = 120
-    max_ttl_seconds = 3600
-    leeway_seconds = 30
-    "#,
-            )
-            .unwrap();
-            let s = Settings::load(Some(&path)).unwrap();
-            assert_eq!(s.listen, "127.0.0.1:9999");
-            assert_eq!(s.clients.len(), 1);
-            assert_eq!(s.clients[0].client_id, "usage-reporter");
-            assert_eq!(s.clients[0].scopes, ["account:usage:read"]);
-            assert_eq!(s.token.default_ttl_seconds, 120);
-            // Defaults still fill what the file leaves out.
-            assert_eq!(s.signing.algorithm, "ES256");
-            Ok(())
-        });
-    }
-
-    #[test]
-    #[allow(clippy::result_large_err)] // figment::Jail's own error type
-    fn unknown_keys_in_a_file_fail_loudly() {
-        // In a jail: other tests set CASTELLAN_* variables in this same process.
-        figment::Jail::expect_with(|_jail| {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("castellan.toml");
-            std::fs::write(&path, "listn = \"127.0.0.1:1\"\n").unwrap();
-            let err = Settings::load(Some(&path)).unwrap_err().to_string();
-            assert!(err.contains("listn"), "{err}");
-            assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn secrets_do_not_print() {
-        let s = SecretString::new("hunter2-hunter2");
-        assert_eq!(format!("{s:?}"), "[redacted]");
-    }
-}
+mod tests;
