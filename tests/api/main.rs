@@ -26,5 +26,7 @@ mod rules_races;
 mod rules_support;
 mod rules_time;
 mod startup;
+mod test_db;
 mod time_claims;
 mod token;
+mod wire;
