@@ -1,7 +1,11 @@
 //! Castellan's integration tests: one binary, a real server per test, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin_clients;
+mod admin_clients_access;
+mod admin_clients_crud;
+mod admin_clients_flags;
+mod admin_clients_revocation;
+mod admin_clients_secrets;
 mod admin_misc;
 mod admin_support;
 mod assertions;
