@@ -34,6 +34,8 @@ mod operations_metrics;
 mod operations_slowdown;
 mod operations_support;
 mod private_key_jwt;
+mod private_key_jwt_refusals;
+mod private_key_jwt_registration;
 mod rules_powers;
 mod rules_races;
 mod rules_support;
