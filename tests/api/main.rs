@@ -22,6 +22,7 @@ mod helpers;
 mod identifiers;
 mod key_revocation;
 mod keys;
+mod keys_rotation;
 mod lifecycle_introspection;
 mod lifecycle_requests;
 mod lifecycle_revocation;
