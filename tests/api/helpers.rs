@@ -1,13 +1,10 @@
 //! The test harness: a real server on a loopback port, real HTTP, a fresh SQLite file or a
 //! fresh PostgreSQL database per test.
 
-use std::io::Write;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
 use actix_web::web;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use castellan::app::Application;
 use castellan::config::{SecretString, Settings};
 use castellan::domain::clients::Client;
@@ -15,19 +12,14 @@ use castellan::domain::Acting;
 use castellan::domain::Core;
 use castellan::oauth::claims::AccessTokenClaims;
 use chrono::Utc;
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::Value;
+
+pub use crate::test_db::{Backend, TestDb};
+pub use crate::wire::{basic, jwt_part, verify_with_jwks};
 
 pub const ADMIN_ID: &str = "test-admin";
 pub const ADMIN_SECRET: &str = "test-admin-secret-0123456789abcdefghijklmnop";
 pub const API: &str = "https://api.example.com";
-
-/// Which store a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 /// Runs each named `async fn(Backend)` twice: on SQLite and on PostgreSQL.
 #[macro_export]
@@ -44,61 +36,6 @@ macro_rules! on_both_backends {
             }
         }
     )* };
-}
-
-static SKIP_NOTICE: Once = Once::new();
-
-/// A database of its own for one test; a PostgreSQL one is dropped afterwards.
-pub struct TestDb {
-    pub url: String,
-    pg: Option<(String, String)>,
-}
-
-impl TestDb {
-    pub fn new(backend: Backend, dir: &std::path::Path) -> Option<Self> {
-        match backend {
-            Backend::Sqlite => Some(TestDb {
-                url: dir.join("castellan.db").display().to_string(),
-                pg: None,
-            }),
-            Backend::Postgres => {
-                let Ok(base) = std::env::var("CASTELLAN_TEST_POSTGRES_URL") else {
-                    SKIP_NOTICE.call_once(|| {
-                        // Written straight to stderr: the test harness captures eprintln!.
-                        let _ = writeln!(
-                            std::io::stderr(),
-                            "\nNOTE: CASTELLAN_TEST_POSTGRES_URL is not set: the PostgreSQL half of \
-                             the storage tests is SKIPPED (they pass without running).\n"
-                        );
-                    });
-                    return None;
-                };
-                let name = format!("castellan_t_{}", uuid::Uuid::new_v4().simple());
-                let mut admin =
-                    PgConnection::establish(&base).expect("connect to CASTELLAN_TEST_POSTGRES_URL");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
-                    .expect("create test database");
-                let mut url = url::Url::parse(&base).expect("postgres URL");
-                url.set_path(&format!("/{name}"));
-                Some(TestDb {
-                    url: url.to_string(),
-                    pg: Some((base, name)),
-                })
-            }
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((base, name)) = &self.pg {
-            if let Ok(mut admin) = PgConnection::establish(base) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin);
-            }
-        }
-    }
 }
 
 /// A running Castellan.
@@ -299,50 +236,4 @@ impl TestApp {
         let jwks = self.jwks().await;
         verify_with_jwks(&jwks, token, &self.state.issuer, audience)
     }
-}
-
-pub fn verify_with_jwks(
-    jwks: &Value,
-    token: &str,
-    issuer: &str,
-    audience: &str,
-) -> Result<AccessTokenClaims, String> {
-    let header = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?;
-    let kid = header.kid.ok_or("no kid")?;
-    let jwk_value = jwks["keys"]
-        .as_array()
-        .and_then(|keys| keys.iter().find(|k| k["kid"] == kid.as_str()))
-        .ok_or("kid not in the JWKS")?;
-    let jwk: jsonwebtoken::jwk::Jwk =
-        serde_json::from_value(jwk_value.clone()).map_err(|e| e.to_string())?;
-    let alg: jsonwebtoken::Algorithm = jwk_value["alg"]
-        .as_str()
-        .ok_or("no alg")?
-        .parse()
-        .map_err(|_| "bad alg")?;
-    let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
-    let mut validation = jsonwebtoken::Validation::new(alg);
-    validation.set_issuer(&[issuer]);
-    validation.set_audience(&[audience]);
-    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-    validation.validate_nbf = true;
-    jsonwebtoken::decode::<AccessTokenClaims>(token, &key, &validation)
-        .map(|d| d.claims)
-        .map_err(|e| e.to_string())
-}
-
-/// `Basic` credentials with the form-urlencoding of RFC 6749 §2.3.1.
-pub fn basic(id: &str, secret: &str) -> String {
-    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let raw = format!("{}:{}", enc(id), enc(secret));
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(raw)
-    )
-}
-
-/// Decodes a JWT part without verifying (to look at what a test is about to check).
-pub fn jwt_part(token: &str, index: usize) -> Value {
-    let part = token.split('.').nth(index).expect("part");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64")).expect("json")
 }
