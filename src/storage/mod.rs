@@ -11,6 +11,7 @@ mod pool;
 pub mod principals;
 pub mod revoked;
 pub mod schema;
+mod secrets;
 pub mod used_assertions;
 pub mod users;
 mod write;
