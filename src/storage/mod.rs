@@ -7,6 +7,7 @@ pub mod audit;
 pub mod clients;
 pub mod files;
 pub mod keys;
+mod migrate;
 mod pool;
 pub mod principals;
 pub mod revoked;
@@ -18,7 +19,8 @@ mod write;
 
 use std::path::PathBuf;
 
-pub use pool::{migrate, Backend, Db, DbConnection, StartLock, START_LOCK_KEY};
+pub use migrate::{migrate, StartLock, START_LOCK_KEY};
+pub use pool::{Backend, Db, DbConnection};
 
 /// Errors of the store, mapped by the callers to HTTP answers.
 #[derive(Debug, thiserror::Error)]
