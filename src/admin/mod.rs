@@ -4,6 +4,7 @@
 mod audit;
 pub mod auth;
 mod clients;
+mod clients_wire;
 pub mod error;
 mod keys;
 mod openapi;

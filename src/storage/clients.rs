@@ -1,4 +1,4 @@
-//! Clients and their secrets.
+//! Clients, and their secrets' queries (in `secrets.rs`) re-exported.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -6,6 +6,11 @@ use diesel::prelude::*;
 use super::principals::{self, PrincipalKind};
 use super::schema::{client_secrets, clients};
 use super::{DbConnection, StoreError, StoreResult};
+
+pub use super::secrets::{
+    insert_secret, list_secrets, live_secrets, record_secret_use, revoke_all_secrets,
+    revoke_secret, SecretRow,
+};
 
 /// A row of `clients`. List fields are space-separated (see [`super::split_list`]).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -79,30 +84,6 @@ impl ClientRow {
         }
         None
     }
-}
-
-/// A row of `client_secrets`. The secret itself is never stored.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = client_secrets)]
-pub struct SecretRow {
-    /// Secret id (UUID), shown in listings.
-    pub id: String,
-    /// The client's row id.
-    pub client_pk: String,
-    /// A name for people.
-    pub name: String,
-    /// Keyed hash of the secret.
-    pub secret_hash: Vec<u8>,
-    /// How `secret_hash` was made (`hmac-sha256`).
-    pub hash_scheme: String,
-    /// Creation time.
-    pub created_at: NaiveDateTime,
-    /// No longer accepted after this instant.
-    pub expires_at: Option<NaiveDateTime>,
-    /// Last successful use (written off the request path).
-    pub last_used_at: Option<NaiveDateTime>,
-    /// Revoked at this instant.
-    pub revoked_at: Option<NaiveDateTime>,
 }
 
 /// Inserts a client and claims its identifier, in one transaction.
@@ -241,32 +222,6 @@ pub fn active_admins(conn: &mut DbConnection) -> StoreResult<Vec<ClientRow>> {
         .map_err(StoreError::from_diesel)
 }
 
-/// A client's secrets that are not revoked (expired ones included: the cache checks expiry).
-pub fn live_secrets(conn: &mut DbConnection, client_pk: &str) -> StoreResult<Vec<SecretRow>> {
-    client_secrets::table
-        .filter(client_secrets::client_pk.eq(client_pk))
-        .filter(client_secrets::revoked_at.is_null())
-        .select(SecretRow::as_select())
-        .load(conn)
-        .map_err(StoreError::from_diesel)
-}
-
-/// Revokes every live secret of a client; returns how many.
-pub fn revoke_all_secrets(
-    conn: &mut DbConnection,
-    client_pk: &str,
-    now: NaiveDateTime,
-) -> StoreResult<usize> {
-    diesel::update(
-        client_secrets::table
-            .filter(client_secrets::client_pk.eq(client_pk))
-            .filter(client_secrets::revoked_at.is_null()),
-    )
-    .set(client_secrets::revoked_at.eq(Some(now)))
-    .execute(conn)
-    .map_err(StoreError::from_diesel)
-}
-
 /// Whether any admin service account exists (for bootstrap).
 pub fn admin_exists(conn: &mut DbConnection) -> StoreResult<bool> {
     let n: i64 = clients::table
@@ -275,61 +230,4 @@ pub fn admin_exists(conn: &mut DbConnection) -> StoreResult<bool> {
         .get_result(conn)
         .map_err(StoreError::from_diesel)?;
     Ok(n > 0)
-}
-
-/// Adds a secret to a client.
-pub fn insert_secret(conn: &mut DbConnection, secret: &SecretRow) -> StoreResult<()> {
-    diesel::insert_into(client_secrets::table)
-        .values(secret)
-        .execute(conn)
-        .map_err(StoreError::from_diesel)?;
-    Ok(())
-}
-
-/// A client's secrets, revoked ones included, oldest first.
-pub fn list_secrets(conn: &mut DbConnection, client_pk: &str) -> StoreResult<Vec<SecretRow>> {
-    client_secrets::table
-        .filter(client_secrets::client_pk.eq(client_pk))
-        .order(client_secrets::created_at.asc())
-        .select(SecretRow::as_select())
-        .load(conn)
-        .map_err(StoreError::from_diesel)
-}
-
-/// Marks one secret revoked; `NotFound` when the client has no such live secret.
-pub fn revoke_secret(
-    conn: &mut DbConnection,
-    client_pk: &str,
-    secret_id: &str,
-    now: NaiveDateTime,
-) -> StoreResult<()> {
-    let n = diesel::update(
-        client_secrets::table
-            .filter(client_secrets::id.eq(secret_id))
-            .filter(client_secrets::client_pk.eq(client_pk))
-            .filter(client_secrets::revoked_at.is_null()),
-    )
-    .set(client_secrets::revoked_at.eq(Some(now)))
-    .execute(conn)
-    .map_err(StoreError::from_diesel)?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
-}
-
-/// Records last-used times collected off the request path.
-pub fn record_secret_use(
-    conn: &mut DbConnection,
-    uses: &[(String, NaiveDateTime)],
-) -> StoreResult<()> {
-    conn.transaction(|conn| {
-        for (id, at) in uses {
-            diesel::update(client_secrets::table.find(id))
-                .set(client_secrets::last_used_at.eq(Some(*at)))
-                .execute(conn)
-                .map_err(StoreError::from_diesel)?;
-        }
-        Ok(())
-    })
 }

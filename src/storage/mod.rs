@@ -7,17 +7,20 @@ pub mod audit;
 pub mod clients;
 pub mod files;
 pub mod keys;
+mod migrate;
 mod pool;
 pub mod principals;
 pub mod revoked;
 pub mod schema;
+mod secrets;
 pub mod used_assertions;
 pub mod users;
 mod write;
 
 use std::path::PathBuf;
 
-pub use pool::{migrate, Backend, Db, DbConnection, StartLock, START_LOCK_KEY};
+pub use migrate::{migrate, StartLock, START_LOCK_KEY};
+pub use pool::{Backend, Db, DbConnection};
 
 /// Errors of the store, mapped by the callers to HTTP answers.
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,4 @@
-//! Connections, the pool, migrations.
+//! Connections and the pool (migrations and the start-up lock: `migrate.rs`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -6,13 +6,10 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
-use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel::{Connection, PgConnection, SqliteConnection};
 
+use super::migrate::{migrate, StartLock};
 use super::{StoreError, StoreResult};
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// How long a caller waits for a connection while the database answers (the pool is busy).
 const BUSY_WAIT: Duration = Duration::from_secs(10);
@@ -22,21 +19,6 @@ const UNREACHABLE_CHECK: Duration = Duration::from_millis(200);
 /// r2d2 retries failed connections with a backoff capped at half of this: the pool heals
 /// within about a second of the database's return.
 const CONNECT_RETRY: Duration = Duration::from_secs(2);
-
-/// The advisory lock (PostgreSQL) under which a node migrates and seeds the database at
-/// start-up, so that nodes starting at once do it exactly once ("castella" in ASCII).
-pub const START_LOCK_KEY: i64 = 0x6361_7374_656c_6c61;
-
-diesel::define_sql_function! {
-    /// PostgreSQL's session-level advisory lock; waits until it is free. It returns `void`:
-    /// run it with `execute`, never load its value.
-    fn pg_advisory_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
-}
-
-diesel::define_sql_function! {
-    /// Releases [`pg_advisory_lock`].
-    fn pg_advisory_unlock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
-}
 
 /// A connection to either backend; queries written once run on both.
 #[derive(diesel::MultiConnection)]
@@ -249,66 +231,5 @@ impl Db {
         self.run(|conn| conn.ping().map_err(StoreError::from_diesel))
             .await
             .is_ok()
-    }
-}
-
-/// Applies pending migrations on this connection; returns how many ran. Call it under the
-/// [`StartLock`] where other nodes may start at the same time.
-pub fn migrate(conn: &mut DbConnection) -> StoreResult<usize> {
-    let applied = match conn {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-    }
-    .map_err(|e| StoreError::Migration(e.to_string()))?
-    .len();
-    // Identifier keys are computed in Rust (a UTS #39 skeleton), so rows older than the
-    // column get theirs here, once.
-    for warning in super::principals::backfill_keys(conn)? {
-        log::warn!("{warning}");
-    }
-    Ok(applied)
-}
-
-/// A connection holding the start-up lock: on PostgreSQL a session advisory lock, so that of
-/// the nodes starting at once on one database one migrates and seeds it while the others wait,
-/// then find it done. SQLite needs none (one file, one process). Dropping it releases the lock
-/// (a crash releases it with the session).
-pub struct StartLock {
-    conn: r2d2::PooledConnection<Manager>,
-}
-
-impl StartLock {
-    /// Waits for the lock on this connection.
-    pub fn acquire(mut conn: r2d2::PooledConnection<Manager>) -> StoreResult<Self> {
-        if let DbConnection::Postgres(pg) = &mut *conn {
-            diesel::select(pg_advisory_lock(START_LOCK_KEY))
-                .execute(pg)
-                .map_err(StoreError::from_diesel)?;
-        }
-        Ok(StartLock { conn })
-    }
-}
-
-impl std::ops::Deref for StartLock {
-    type Target = DbConnection;
-
-    fn deref(&self) -> &DbConnection {
-        &self.conn
-    }
-}
-
-impl std::ops::DerefMut for StartLock {
-    fn deref_mut(&mut self) -> &mut DbConnection {
-        &mut self.conn
-    }
-}
-
-impl Drop for StartLock {
-    fn drop(&mut self) {
-        if let DbConnection::Postgres(pg) = &mut *self.conn {
-            if let Err(e) = diesel::select(pg_advisory_unlock(START_LOCK_KEY)).execute(pg) {
-                log::warn!("releasing the start-up lock failed: {e}");
-            }
-        }
     }
 }

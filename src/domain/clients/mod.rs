@@ -6,20 +6,24 @@
 mod commands;
 pub mod configured;
 pub mod creation;
+mod jwks_rules;
 mod model;
 mod patch;
 pub mod registry;
 pub mod secret_values;
 mod secrets;
+mod validate;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use jwks_rules::check_jwks;
 pub use model::*;
 pub use patch::ClientPatch;
 pub use registry::{AuthMethod, CachedClient, ClientRegistry};
 pub use secrets::NewSecret;
+pub use validate::{valid_identifier, valid_scope_token};
 
 use crate::keys::MasterKey;
 use crate::storage::clients::{self as client_rows, ClientRow, SecretRow};
