@@ -58,7 +58,8 @@ pub enum KeysCommand {
     /// Revoke a (compromised) key: it stops signing and verifying and leaves the JWKS at once;
     /// if it was the current key, a new one takes over. Revoking a revoked key changes nothing.
     Revoke {
-        /// The key id (as in the JWKS and `GET /admin/v1/keys`).
+        /// The key id (as in the JWKS and `GET /admin/v1/keys`); a kid may begin with `-`.
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
 }

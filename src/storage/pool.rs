@@ -161,6 +161,10 @@ impl Db {
         // Unchecked: connections open in the background; the first caller waits for one.
         let pool = r2d2::Pool::builder()
             .max_size(size)
+            // Connections open when first needed, never speculatively in the background: a
+            // background connect still in flight when a short-lived process (the CLI) exits
+            // races libpq's teardown and crashes it.
+            .min_idle(Some(0))
             .connection_timeout(CONNECT_RETRY)
             .error_handler(Box::new(QuietErrors))
             .build_unchecked(Manager {
