@@ -7,11 +7,14 @@ usage: admin-latency.py BASE_URL ADMIN_ID ADMIN_SECRET [SIZES] [SAMPLES]
 
 Creates clients through the admin API until the store holds each size, then times SAMPLES
 writes of three kinds, one after another (PATCH a client's description, add a secret, create a
-client), and prints one line per size and kind: median and p99 in milliseconds. Loopback only;
-bounded by the sizes given.
+client), and prints one line per size and kind: median and p99 (nearest rank) in milliseconds.
+Each size has its own target client (created just before it is measured), so that the secrets
+added at one size do not pile up on the client measured at the next. Loopback only; bounded by
+the sizes given.
 """
 import base64
 import json
+import math
 import statistics
 import sys
 import time
@@ -45,21 +48,26 @@ def main():
         sys.exit("loopback targets only")
     sizes = [int(s) for s in (sys.argv[4] if len(sys.argv) > 4 else "100,5000").split(",")]
     samples = int(sys.argv[5]) if len(sys.argv) > 5 else 200
-    token = call(base, "POST", "/oauth2/token", form={"grant_type": "client_credentials"},
-                 auth=f"{admin_id}:{secret}")["access_token"]
+    def new_token():
+        return call(base, "POST", "/oauth2/token", form={"grant_type": "client_credentials"},
+                    auth=f"{admin_id}:{secret}")["access_token"]
+
+    token = new_token()
+    token_at = time.monotonic()
     made = 1  # the admin itself
-    target = call(base, "POST", "/admin/v1/clients", token,
-                  {"client_id": "latency-target", "name": "t"})["id"]
-    made += 1
     serial = 0
     for size in sizes:
-        while made < size:
+        while made < size - 1:  # leave room for this size's target
+            if time.monotonic() - token_at > 60:  # a long fill outlives a 300 s token
+                token, token_at = new_token(), time.monotonic()
             call(base, "POST", "/admin/v1/clients", token,
                  {"client_id": f"filler-{made}", "name": "filler"})
             made += 1
+        target = call(base, "POST", "/admin/v1/clients", token,
+                      {"client_id": f"latency-target-{size}-{made}", "name": "t"})["id"]
+        made += 1
         # A fresh token: the first one may be near its expiry after a long fill.
-        token = call(base, "POST", "/oauth2/token", form={"grant_type": "client_credentials"},
-                     auth=f"{admin_id}:{secret}")["access_token"]
+        token, token_at = new_token(), time.monotonic()
         kinds = {
             "patch": lambda i: call(base, "PATCH", f"/admin/v1/clients/{target}", token,
                                     {"description": f"sample {i}"}),
@@ -81,7 +89,7 @@ def main():
             if fn is None:
                 made += samples
             times.sort()
-            p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+            p99 = times[max(0, math.ceil(len(times) * 0.99) - 1)]
             print(f"clients={size} kind={kind} median_ms={statistics.median(times):.2f} "
                   f"p99_ms={p99:.2f}", flush=True)
 
