@@ -16,12 +16,38 @@ on_both_backends!(
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_castellan");
 
+/// A `castellan serve` child that is killed when the test ends, even by a panic: no server
+/// outlives its test.
+pub(crate) struct Served(std::process::Child);
+
+impl std::ops::Deref for Served {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Served {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Runs `castellan serve` in `dir` with only `env` set (plus RUST_LOG=info); returns the child
 /// and a channel of its standard-error lines.
 pub(crate) fn spawn_serve(
     dir: &std::path::Path,
     env: &[(&str, &str)],
-) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+) -> (Served, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
         .arg("serve")
         .current_dir(dir)
@@ -43,7 +69,7 @@ pub(crate) fn spawn_serve(
             }
         }
     });
-    (child, rx)
+    (Served(child), rx)
 }
 
 /// Runs `castellan serve` in an empty folder with no configuration but a free port, reads the

@@ -21,9 +21,10 @@ pub use entry::{AuthMethod, CachedClient, CachedSecret};
 
 type ClientMap = HashMap<String, Arc<CachedClient>>;
 
-/// The registry. Cheap reads; a change swaps the whole map.
+/// The registry. Cheap reads (a shared lock held for one hash lookup); a change writes one
+/// entry in place.
 pub struct ClientRegistry {
-    clients: RwLock<Arc<ClientMap>>,
+    clients: RwLock<ClientMap>,
     master: Arc<MasterKey>,
     /// Secret id → last successful use, waiting to be written off the request path.
     pending_uses: Mutex<HashMap<String, NaiveDateTime>>,
@@ -43,7 +44,7 @@ impl ClientRegistry {
     pub fn load(conn: &mut DbConnection, master: Arc<MasterKey>) -> StoreResult<Self> {
         let dummy_hash = master.hash_secret(b"castellan: no such client");
         let registry = ClientRegistry {
-            clients: RwLock::new(Arc::new(HashMap::new())),
+            clients: RwLock::new(HashMap::new()),
             master,
             pending_uses: Mutex::new(HashMap::new()),
             dummy_hash,
@@ -59,7 +60,7 @@ impl ClientRegistry {
     pub fn reload(&self, conn: &mut DbConnection) -> StoreResult<()> {
         let (rows, secret_rows) = client_rows::load_all(conn)?;
         let map = build_map(&rows, secret_rows, self.configured_secrets());
-        *self.write_map() = Arc::new(map);
+        *self.write_map() = map;
         Ok(())
     }
 
@@ -70,47 +71,47 @@ impl ClientRegistry {
         }
     }
 
-    fn write_map(&self) -> std::sync::RwLockWriteGuard<'_, Arc<ClientMap>> {
+    /// The in-memory secrets of one configured client (none for others).
+    fn configured_secrets_of(&self, row_id: &str) -> Vec<CachedSecret> {
+        let configured = match self.configured.read() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        configured.get(row_id).cloned().unwrap_or_default()
+    }
+
+    fn write_map(&self) -> std::sync::RwLockWriteGuard<'_, ClientMap> {
         match self.clients.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
 
-    /// Puts one client's new state in place, as the change that made it committed: a copy of
-    /// the map's pointers, not a reload of every client.
+    fn read_map(&self) -> std::sync::RwLockReadGuard<'_, ClientMap> {
+        match self.clients.read() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Puts one client's new state in place, as the change that made it committed: one entry
+    /// written, not a reload (nor a copy) of every client.
     pub fn upsert(&self, row: &ClientRow, secret_rows: &[SecretRow]) {
-        let mut secrets = self
-            .configured_secrets()
-            .remove(&row.id)
-            .unwrap_or_default();
+        let mut secrets = self.configured_secrets_of(&row.id);
         secrets.extend(secret_rows.iter().map(CachedSecret::from_row));
         let entry = Arc::new(CachedClient::new(row, secrets));
-        let mut guard = self.write_map();
-        let mut map = ClientMap::clone(&guard);
-        map.insert(row.client_id.clone(), entry);
-        *guard = Arc::new(map);
+        self.write_map().insert(row.client_id.clone(), entry);
     }
 
     /// Drops a deleted client.
     pub fn remove(&self, client_id: &str) {
-        let mut guard = self.write_map();
-        let mut map = ClientMap::clone(&guard);
-        map.remove(client_id);
-        *guard = Arc::new(map);
-    }
-
-    fn snapshot(&self) -> Arc<ClientMap> {
-        match self.clients.read() {
-            Ok(g) => g.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.write_map().remove(client_id);
     }
 
     /// A client by client_id. Counts nothing: a count of misses would tell an operator's
     /// metrics, and whoever reads them, which presented client_ids exist (CONTRACT).
     pub fn get(&self, client_id: &str) -> Option<Arc<CachedClient>> {
-        self.snapshot().get(client_id).cloned()
+        self.read_map().get(client_id).cloned()
     }
 
     /// Authenticates a client by secret: one HMAC and constant-time compares, the same work
@@ -196,7 +197,7 @@ impl ClientRegistry {
 
     /// Number of clients held.
     pub fn len(&self) -> usize {
-        self.snapshot().len()
+        self.read_map().len()
     }
 
     /// Whether no client is held.
