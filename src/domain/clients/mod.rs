@@ -23,7 +23,7 @@ pub use model::*;
 pub use patch::ClientPatch;
 pub use registry::{AuthMethod, CachedClient, ClientRegistry};
 pub use secrets::NewSecret;
-pub use validate::{valid_identifier, valid_scope_token};
+pub use validate::valid_scope_token;
 
 use crate::keys::MasterKey;
 use crate::storage::clients::{self as client_rows, ClientRow, SecretRow};

@@ -99,13 +99,6 @@ impl Client {
     }
 }
 
-/// An identifier (client_id, username): 1 to 128 printable characters, no whitespace.
-pub fn valid_identifier(id: &str) -> bool {
-    !id.is_empty()
-        && id.chars().count() <= 128
-        && id.chars().all(|c| !c.is_whitespace() && !c.is_control())
-}
-
 /// A scope token: RFC 6749 §3.3 `1*( %x21 / %x23-5B / %x5D-7E )`.
 pub fn valid_scope_token(s: &str) -> bool {
     !s.is_empty()
