@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{keep_last_admin, refuse_configured, require_covers, Changed, ClientPatch};
+use super::{keep_last_admin, require_covers, target, Changed, ClientPatch, Configured};
 use super::{ClientService, Stored, WithSecret};
 use crate::audit;
 use crate::domain::clients::creation::{self as creation, client_summary};
@@ -57,10 +57,7 @@ impl ClientService {
         let now = Self::at(now);
         let (master, rules, acting) = (self.master.clone(), self.rules.clone(), acting.clone());
         self.change(move |conn| {
-            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
-            refuse_configured(&row)?;
-            let before = Client::from(&row);
-            require_covers(&acting, &before)?;
+            let before = target(conn, &id, &acting, Configured::Refuse)?;
             let mut after = patch.apply(before.clone()).map_err(DomainError::Invalid)?;
             after.updated_at = now;
             let mut problems = after
@@ -131,10 +128,7 @@ impl ClientService {
         let now = Self::at(now);
         let acting = acting.clone();
         self.change(move |conn| {
-            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
-            refuse_configured(&row)?;
-            let before = Client::from(&row);
-            require_covers(&acting, &before)?;
+            let before = target(conn, &id, &acting, Configured::Refuse)?;
             keep_last_admin(conn, &before, None)?;
             client_rows::delete(conn, &id)?;
             audit::record(
@@ -166,9 +160,7 @@ impl ClientService {
         let now = Self::at(now);
         let acting = acting.clone();
         self.change(move |conn| {
-            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
-            let target = Client::from(&row);
-            require_covers(&acting, &target)?;
+            let target = target(conn, &id, &acting, Configured::Allow)?;
             client_rows::set_tokens_revoked_before(conn, &id, now.naive_utc())?;
             audit::record(
                 conn,
@@ -179,11 +171,7 @@ impl ClientService {
                 json!({"tokens_revoked_before": now}),
                 now,
             )?;
-            Ok(Changed {
-                value: now,
-                stored: Some(Stored::read(conn, &id)?),
-                client_id: target.client_id,
-            })
+            Changed::kept(conn, &id, target.client_id, now)
         })
         .await
     }

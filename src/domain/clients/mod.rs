@@ -77,6 +77,22 @@ pub struct Changed<T> {
     pub client_id: String,
 }
 
+impl<T> Changed<T> {
+    /// A change that leaves the client in place: its state as stored now goes to the cache.
+    fn kept(
+        conn: &mut DbConnection,
+        id: &str,
+        client_id: String,
+        value: T,
+    ) -> Result<Self, DomainError> {
+        Ok(Changed {
+            value,
+            stored: Some(Stored::read(conn, id)?),
+            client_id,
+        })
+    }
+}
+
 /// A client just created or promoted: the one secret to show once.
 #[derive(Debug)]
 pub struct WithSecret {
@@ -163,6 +179,32 @@ fn refuse_configured(row: &ClientRow) -> Result<(), DomainError> {
         ));
     }
     Ok(())
+}
+
+/// Whether a command may act on a client declared in the configuration file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Configured {
+    /// Changed there, not here (`409`).
+    Refuse,
+    /// Revocations work on it too.
+    Allow,
+}
+
+/// The client a command acts on, read inside the command's transaction: it exists (else
+/// `404`), and the caller holds everything it holds (else `403`).
+fn target(
+    conn: &mut DbConnection,
+    id: &str,
+    acting: &Acting,
+    configured: Configured,
+) -> Result<Client, DomainError> {
+    let row = client_rows::find(conn, id).map_err(DomainError::not_found("client"))?;
+    if configured == Configured::Refuse {
+        refuse_configured(&row)?;
+    }
+    let client = Client::from(&row);
+    require_covers(acting, &client)?;
+    Ok(client)
 }
 
 /// CONTRACT: the caller must hold everything the target holds.

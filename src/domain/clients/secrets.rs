@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{refuse_configured, require_covers, Changed, ClientService, Stored};
+use super::{target, Changed, ClientService, Configured};
 use crate::audit;
-use crate::domain::clients::{secret_values, Client};
+use crate::domain::clients::secret_values;
 use crate::domain::{Acting, DomainError};
 use crate::storage::clients::{self as client_rows, SecretRow};
 
@@ -41,10 +41,7 @@ impl ClientService {
         }
         let (master, acting) = (self.master.clone(), acting.clone());
         self.change(move |conn| {
-            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
-            refuse_configured(&row)?;
-            let client = Client::from(&row);
-            require_covers(&acting, &client)?;
+            let client = target(conn, &id, &acting, Configured::Refuse)?;
             if !secret_values::accepted_by(&client) {
                 return Err(DomainError::Invalid(vec![format!(
                     "this client authenticates with {}: a secret would never be accepted",
@@ -60,11 +57,7 @@ impl ClientService {
                 &acting.actor,
                 now,
             )?;
-            Ok(Changed {
-                value: added,
-                stored: Some(Stored::read(conn, &id)?),
-                client_id: client.client_id,
-            })
+            Changed::kept(conn, &id, client.client_id, added)
         })
         .await
     }
@@ -80,9 +73,7 @@ impl ClientService {
         let now = Self::at(now);
         let acting = acting.clone();
         self.change(move |conn| {
-            let row = client_rows::find(conn, &id).map_err(DomainError::not_found("client"))?;
-            let client = Client::from(&row);
-            require_covers(&acting, &client)?;
+            let client = target(conn, &id, &acting, Configured::Allow)?;
             client_rows::revoke_secret(conn, &id, &secret_id, now.naive_utc())
                 .map_err(DomainError::not_found("secret"))?;
             audit::record(
@@ -94,11 +85,7 @@ impl ClientService {
                 json!({"secret_id": secret_id}),
                 now,
             )?;
-            Ok(Changed {
-                value: (),
-                stored: Some(Stored::read(conn, &id)?),
-                client_id: client.client_id,
-            })
+            Changed::kept(conn, &id, client.client_id, ())
         })
         .await
     }

@@ -29,25 +29,16 @@ pub async fn grant(
 ) -> Result<Decided, OAuthError> {
     let targets = requested_targets(params)?;
     let requested = requested_scopes(params)?;
-    if let ClientAuth::None = auth {
-        // CONTRACT: a public client asking for client_credentials is unauthorized_client; any
-        // other caller without credentials must authenticate (RFC 6749 §4.4).
-        let public = params
-            .get("client_id")
-            .and_then(|id| state.clients.get(id))
-            .is_some_and(|c| !c.confidential);
-        return Err(if public {
-            unauthorized()
-        } else {
-            OAuthError::invalid_client(false)
-        });
-    }
-    if let Some(client) = auth.client_id().and_then(|id| state.clients.get(id)) {
-        if !client.confidential {
-            return Err(unauthorized());
+    let client = match authenticate_client(state, auth, now).await {
+        Ok(client) => client,
+        // CONTRACT: a public client asking for client_credentials is unauthorized_client (it
+        // has nothing to authenticate with). Looked up only once authentication failed, so a
+        // successful request pays for one lookup, not two.
+        Err(err) if err.code == ErrorCode::InvalidClient && is_public(state, auth, params) => {
+            return Err(unauthorized())
         }
-    }
-    let client = authenticate_client(state, auth, now).await?;
+        Err(err) => return Err(err),
+    };
     // CONTRACT: only an active, confidential service account with client_credentials.
     if !(client.confidential && client.is_service_account && client.client_credentials) {
         return Err(unauthorized());
@@ -76,6 +67,15 @@ pub async fn grant(
         claims,
         expires_in: ttl,
     })
+}
+
+/// Whether the client the request names (by its credentials, or by `client_id` alone) is a
+/// public client.
+fn is_public(state: &Core, auth: &ClientAuth, params: &Params) -> bool {
+    auth.client_id()
+        .or_else(|| params.get("client_id"))
+        .and_then(|id| state.clients.get(id))
+        .is_some_and(|c| !c.confidential)
 }
 
 /// `scope`: None when omitted (the client's defaults apply).
