@@ -24,19 +24,10 @@ pub fn method_of(auth: &ClientAuth) -> AuthMethod {
     }
 }
 
-/// CONTRACT ("One rule, every door"): a client authenticates only by the method it
-/// registered (`token_endpoint_auth_method`); any other, even with the right credential, is
-/// `invalid_client`. Call it once the credential checked out, at every endpoint.
-pub fn check_registered_method(auth: &ClientAuth, client: &CachedClient) -> Result<(), OAuthError> {
-    if method_of(auth) == client.auth_method {
-        Ok(())
-    } else {
-        Err(OAuthError::invalid_client(auth.is_basic()))
-    }
-}
-
-/// Authenticates the client of a request by the method it used, which must be its
-/// registered one. Secrets are checked in memory (no database); an assertion is verified in
+/// Authenticates the client of a request by the method it used. CONTRACT ("One rule, every
+/// door"): only by the method it registered; the registry refuses any other, even with the
+/// right credential, after the same work as a wrong one (`ClientRegistry::authenticate` for
+/// secrets; an assertion only for a `private_key_jwt` client). Secrets are checked in memory (no database); an assertion is verified in
 /// memory and then its `jti` claimed for the whole deployment (one database write).
 pub async fn authenticate_client(
     state: &Core,
@@ -70,7 +61,6 @@ pub async fn authenticate_client(
         }
         ClientAuth::None => return Err(refused()),
     };
-    check_registered_method(auth, &client)?;
     Ok(client)
 }
 
