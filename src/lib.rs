@@ -24,6 +24,10 @@ pub fn admin_scopes() -> &'static [&'static str] {
         "admin:clients:write",
         "admin:users:read",
         "admin:users:write",
+        "admin:orgs:read",
+        "admin:orgs:write",
+        "admin:groups:read",
+        "admin:groups:write",
         "admin:audit:read",
         "admin:keys:write",
     ]

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::auth::Caller;
 use super::error::ApiError;
 use super::page::{Page, PageQuery};
-use crate::domain::Core;
+use crate::domain::tenancy::OrgSelector;
+use crate::domain::{Core, DomainError};
 use crate::storage::audit::{self as audit_rows, AuditFilter, AuditRow};
 
 /// An audit event.
@@ -29,6 +30,8 @@ pub struct AuditEvent {
     pub target_kind: String,
     /// The caller's IP address.
     pub ip: Option<String>,
+    /// The target's organization.
+    pub org_id: Option<String>,
     /// Before/after of changed fields; never a secret.
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
@@ -46,6 +49,7 @@ impl From<AuditRow> for AuditEvent {
             target_kind: r.target_kind,
             ip: r.ip,
             details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
+            org_id: r.org_id,
         }
     }
 }
@@ -60,6 +64,10 @@ pub struct AuditQuery {
     pub target: Option<String>,
     /// Only this action.
     pub action: Option<String>,
+    /// Only events on targets of this organization (its id or slug).
+    pub org: Option<String>,
+    /// With `org`: also the organizations below it.
+    pub subtree: Option<bool>,
     /// Items per page (1 to 200, default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -88,9 +96,18 @@ pub async fn list_audit_events(
         target: q.target,
         action: q.action,
     };
+    let selector = OrgSelector {
+        org: q.org,
+        subtree: q.subtree.unwrap_or(false),
+    };
+    let acting = caller.acting.clone();
     let rows = state
         .db
-        .run(move |conn| audit_rows::list(conn, &filter, limit, offset))
+        .read(move |conn| {
+            // CONTRACT: events on targets outside the caller's reach are absent.
+            let reach = acting.reach_for(conn, &selector)?;
+            Ok::<_, DomainError>(audit_rows::list(conn, &reach, &filter, limit, offset)?)
+        })
         .await
         .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(Page::new(

@@ -6,11 +6,10 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use super::error::ApiError;
 use crate::audit::Actor;
+use crate::domain::callers::{live_check, Live};
+use crate::domain::Acting;
 use crate::domain::Core;
-use crate::domain::{tokens, Acting, Powers};
-use crate::resource::{AuthError, Authenticated, Principal, PrincipalKind};
-use crate::storage::clients::{self as client_rows};
-use crate::storage::{revoked, users as user_rows, DbConnection, StoreError};
+use crate::resource::{AuthError, Authenticated, Principal};
 
 /// An authenticated, currently allowed caller of the admin API.
 pub struct Caller {
@@ -34,59 +33,6 @@ impl Caller {
     }
 }
 
-/// The verdict of the live check.
-enum Live {
-    Allowed(Powers),
-    Refused(AuthError),
-    NotAdmin,
-}
-
-/// CONTRACT: a service-account token reaches the admin API only while its client is, at the
-/// time of the call, active, confidential and flagged admin, and only if the token was not
-/// revoked, one by one or in bulk; its scopes work only while the client still holds them.
-/// Read from the store on every call, not from a cache.
-/// (Time claims, `iat` in the future or a life too long, are the verifier's.)
-fn live_check(conn: &mut DbConnection, p: &Principal) -> Result<Live, StoreError> {
-    let refused = |why: &str| Ok(Live::Refused(AuthError::InvalidToken(why.into())));
-    if revoked::is_revoked(conn, &p.jti)? {
-        return refused("the token was revoked");
-    }
-    match p.kind {
-        PrincipalKind::ServiceAccount => {
-            let client = match client_rows::find_by_client_id(conn, &p.subject) {
-                Ok(c) => c,
-                Err(StoreError::NotFound) => return refused("the client no longer exists"),
-                Err(e) => return Err(e),
-            };
-            let issued = tokens::issued_at(&p.jti, p.issued_at);
-            if let Some(reason) = client.refuses_token_issued_at(issued) {
-                return refused(reason);
-            }
-            if client.client_type != "confidential" || !client.is_admin_service_account {
-                return Ok(Live::NotAdmin);
-            }
-            Ok(Live::Allowed(Powers::new(
-                p.scopes.clone(),
-                crate::storage::split_list(&client.scopes),
-                crate::storage::split_list(&client.audiences),
-                client.is_admin_service_account,
-            )))
-        }
-        PrincipalKind::User => match user_rows::find_by_username(conn, &p.subject) {
-            // People hold nothing of their own yet (groups will give them scopes).
-            Ok(user) if user.active => Ok(Live::Allowed(Powers::new(
-                p.scopes.clone(),
-                Vec::new(),
-                Vec::new(),
-                false,
-            ))),
-            Ok(_) => refused("the user is disabled"),
-            Err(StoreError::NotFound) => refused("the user no longer exists"),
-            Err(e) => Err(e),
-        },
-    }
-}
-
 impl FromRequest for Caller {
     type Error = actix_web::Error;
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
@@ -105,9 +51,9 @@ impl FromRequest for Caller {
                 .run(move |conn| live_check(conn, &p))
                 .await
                 .map_err(ApiError::from)?;
-            let powers = match live {
-                Live::Allowed(powers) => powers,
-                Live::Refused(err) => return Err(err.into()),
+            let (powers, org_id) = match live {
+                Live::Allowed { powers, org_id } => (powers, org_id),
+                Live::Refused(why) => return Err(AuthError::InvalidToken(why.into()).into()),
                 Live::NotAdmin => {
                     return Err(ApiError::forbidden(
                         "this service account is not an admin service account",
@@ -122,7 +68,11 @@ impl FromRequest for Caller {
             };
             Ok(Caller {
                 principal,
-                acting: Acting { actor, powers },
+                acting: Acting {
+                    actor,
+                    powers,
+                    org_id,
+                },
             })
         })
     }

@@ -5,8 +5,9 @@ use chrono::Utc;
 
 use super::auth::Caller;
 use super::error::ApiError;
-use super::page::{Page, PageQuery};
+use super::page::{OrgPageQuery, Page};
 use crate::domain::clients::Client;
+use crate::domain::holdings::Permissions;
 use crate::domain::Core;
 
 pub(super) use super::clients_wire::double_option;
@@ -18,18 +19,18 @@ const READ: &str = "admin:clients:read";
 const WRITE: &str = "admin:clients:write";
 
 /// `GET /admin/v1/clients`
-#[utoipa::path(get, path = "/admin/v1/clients", tag = "clients", params(PageQuery),
+#[utoipa::path(get, path = "/admin/v1/clients", tag = "clients", params(OrgPageQuery),
     responses((status = 200, body = Page<Client>)), security(("bearer" = [])))]
 pub async fn list_clients(
     caller: Caller,
     state: web::Data<Core>,
-    query: web::Query<PageQuery>,
+    query: web::Query<OrgPageQuery>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
-    let (limit, offset) = query.into_inner().resolve()?;
+    let (limit, offset, selector) = query.into_inner().resolve()?;
     let items = state
         .client_service()
-        .list(limit, offset)
+        .list(&caller.acting, selector, limit, offset)
         .await
         .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(Page::new(items, limit, offset)))
@@ -45,10 +46,12 @@ pub async fn create_client(
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
     let now = Utc::now();
-    let client = body.into_inner().into_client(now);
+    let body = body.into_inner();
+    let org = body.org_id.clone();
+    let client = body.into_client(now);
     let created = state
         .client_service()
-        .create(&caller.acting, client, now)
+        .create(&caller.acting, client, org, now)
         .await
         .map_err(ApiError::from)?;
     Ok(HttpResponse::Created()
@@ -67,10 +70,28 @@ pub async fn get_client(
     caller.require(READ)?;
     let client = state
         .client_service()
-        .get(id.into_inner())
+        .get(&caller.acting, id.into_inner())
         .await
         .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(client))
+}
+
+/// `GET /admin/v1/clients/{id}/permissions`: what the client holds and where each item comes
+/// from (its own grants, or which group).
+#[utoipa::path(get, path = "/admin/v1/clients/{id}/permissions", tag = "clients", params(("id" = String, Path)),
+    responses((status = 200, body = Permissions), (status = 404)), security(("bearer" = [])))]
+pub async fn client_permissions(
+    caller: Caller,
+    state: web::Data<Core>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
+    caller.require(READ)?;
+    let permissions = state
+        .client_service()
+        .permissions(&caller.acting, id.into_inner())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok().json(permissions))
 }
 
 /// `PATCH /admin/v1/clients/{id}`: partial; fields not sent keep their values. A promotion

@@ -43,6 +43,8 @@ pub struct CreateClientRequest {
     pub jwks: Option<serde_json::Value>,
     /// Default true.
     pub active: Option<bool>,
+    /// Its organization (an id or slug inside the caller's reach); default: the caller's.
+    pub org_id: Option<String>,
 }
 
 /// `PATCH /admin/v1/clients/{id}` body: fields not sent keep their values.
@@ -85,6 +87,8 @@ pub struct UpdateClientRequest {
     pub jwks: Option<Option<serde_json::Value>>,
     /// Enabled.
     pub active: Option<bool>,
+    /// Can't change: accepted only when equal to the current value (else 422).
+    pub org_id: Option<String>,
 }
 
 /// Tells "absent" (outer None) from "null" (Some(None)).
@@ -150,6 +154,7 @@ impl From<UpdateClientRequest> for ClientPatch {
             is_admin_service_account: r.is_admin_service_account,
             jwks: r.jwks,
             active: r.active,
+            org_id: r.org_id,
         }
     }
 }
@@ -190,6 +195,8 @@ impl CreateClientRequest {
             updated_at: now,
             managed_by: "api".into(),
             jwks: self.jwks,
+            // Set by the domain from `org_id` (or the caller's organization).
+            org_id: String::new(),
         }
     }
 }

@@ -43,6 +43,7 @@ pub async fn rotate_keys(
     state: web::Data<Core>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
+    caller.acting.require_root().map_err(ApiError::from)?;
     let s = state.clone();
     let actor = caller.acting.actor.clone();
     let info = state
@@ -50,7 +51,7 @@ pub async fn rotate_keys(
         .run(move |conn| {
             let now = Utc::now();
             // The audit event is written in the rotation's own transaction.
-            Ok(s.keys.rotate(conn, now, &actor))
+            Ok::<_, StoreError>(s.keys.rotate(conn, now, &actor))
         })
         .await
         .map_err(ApiError::from)?
@@ -72,12 +73,13 @@ pub async fn revoke_key(
     state: web::Data<Core>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(WRITE)?;
+    caller.acting.require_root().map_err(ApiError::from)?;
     let kid = path.into_inner();
     let s = state.clone();
     let actor = caller.acting.actor.clone();
     let revocation: Revocation = state
         .db
-        .run(move |conn| Ok(s.keys.revoke(conn, &kid, Utc::now(), &actor)))
+        .run(move |conn| Ok::<_, StoreError>(s.keys.revoke(conn, &kid, Utc::now(), &actor)))
         .await
         .map_err(ApiError::from)?
         .map_err(key_error)?;

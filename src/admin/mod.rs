@@ -6,8 +6,10 @@ pub mod auth;
 mod clients;
 mod clients_wire;
 pub mod error;
+mod groups;
 mod keys;
 mod openapi;
+mod orgs;
 mod page;
 mod secrets;
 mod users;
@@ -46,6 +48,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/clients", web::get().to(clients::list_clients))
             .route("/clients", web::post().to(clients::create_client))
             .route("/clients/{id}", web::get().to(clients::get_client))
+            .route(
+                "/clients/{id}/permissions",
+                web::get().to(clients::client_permissions),
+            )
             .route("/clients/{id}", web::patch().to(clients::update_client))
             .route("/clients/{id}", web::delete().to(clients::delete_client))
             .route(
@@ -67,9 +73,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users", web::get().to(users::list_users))
             .route("/users", web::post().to(users::create_user))
             .route("/users/{id}", web::get().to(users::get_user))
+            .route(
+                "/users/{id}/permissions",
+                web::get().to(users::user_permissions),
+            )
             .route("/users/{id}", web::patch().to(users::update_user))
             .route("/users/{id}", web::delete().to(users::delete_user))
             .route("/me/password", web::put().to(users::change_my_password))
+            .route("/orgs", web::get().to(orgs::list_orgs))
+            .route("/orgs", web::post().to(orgs::create_org))
+            .route("/orgs/{id}", web::get().to(orgs::get_org))
+            .route("/orgs/{id}", web::patch().to(orgs::update_org))
+            .route("/orgs/{id}", web::delete().to(orgs::delete_org))
+            .route("/groups", web::get().to(groups::list_groups))
+            .route("/groups", web::post().to(groups::create_group))
+            .route("/groups/{id}", web::get().to(groups::get_group))
+            .route("/groups/{id}", web::patch().to(groups::update_group))
+            .route("/groups/{id}", web::delete().to(groups::delete_group))
+            .route("/groups/{id}/members", web::get().to(groups::list_members))
+            .route("/groups/{id}/members", web::post().to(groups::add_member))
+            .route(
+                "/groups/{id}/members/{principal}",
+                web::delete().to(groups::remove_member),
+            )
             .route("/audit-events", web::get().to(audit::list_audit_events))
             .route("/keys", web::get().to(keys::list_keys))
             .route("/keys/rotate", web::post().to(keys::rotate_keys))

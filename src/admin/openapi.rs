@@ -2,6 +2,7 @@
 //! responses and the scope each operation needs come from one table in `operations`.
 
 mod operations;
+mod table;
 
 use operations::ErrorsAndScopes;
 
@@ -26,8 +27,10 @@ impl Modify for BearerAuth {
                          the admin audience and a covering scope. The scopes named in an \
                          operation's `security` are alternatives: the part's own scope \
                          (`admin:clients:read`, `admin:clients:write`, `admin:users:read`, \
-                         `admin:users:write`, `admin:audit:read`, `admin:keys:write`) or \
-                         `admin`, which covers all.",
+                         `admin:users:write`, `admin:orgs:read`, `admin:orgs:write`, \
+                         `admin:groups:read`, `admin:groups:write`, `admin:audit:read`, \
+                         `admin:keys:write`) or `admin`, which covers all. A caller acts on \
+                         its own organization and those below it; anything else is 404.",
                     ))
                     .build(),
             ),
@@ -76,7 +79,11 @@ pub struct Problem {
         super::users::list_users, super::users::create_user, super::users::get_user,
         super::users::update_user, super::users::delete_user, super::users::change_my_password,
         super::audit::list_audit_events, super::keys::list_keys, super::keys::rotate_keys,
-        super::keys::revoke_key,
+        super::keys::revoke_key, super::clients::client_permissions, super::users::user_permissions,
+        super::orgs::list_orgs, super::orgs::create_org, super::orgs::get_org, super::orgs::update_org,
+        super::orgs::delete_org, super::groups::list_groups, super::groups::create_group,
+        super::groups::get_group, super::groups::update_group, super::groups::delete_group,
+        super::groups::list_members, super::groups::add_member, super::groups::remove_member,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth, &ErrorsAndScopes)

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::tenancy::OrgSelector;
+
 /// `?limit=&offset=`.
 #[derive(Debug, Clone, Copy, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -25,6 +27,42 @@ impl PageQuery {
             ));
         }
         Ok((limit, offset))
+    }
+}
+
+/// `?limit=&offset=&org=&subtree=`: a page of what the caller may see, optionally of one
+/// organization (by id or slug) and, with `subtree=true`, those below it.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrgPageQuery {
+    /// Items per page (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+    /// Only this organization (its id or slug).
+    pub org: Option<String>,
+    /// With `org`: also the organizations below it.
+    pub subtree: Option<bool>,
+}
+
+impl OrgPageQuery {
+    /// Limit, offset and the organization selector.
+    pub fn resolve(self) -> Result<(i64, i64, OrgSelector), super::error::ApiError> {
+        let (limit, offset) = PageQuery {
+            limit: self.limit,
+            offset: self.offset,
+        }
+        .resolve()?;
+        Ok((
+            limit,
+            offset,
+            OrgSelector {
+                org: self.org,
+                subtree: self.subtree.unwrap_or(false),
+            },
+        ))
     }
 }
 

@@ -79,7 +79,7 @@ pub async fn list_secrets(
     caller.require(READ)?;
     let rows = state
         .client_service()
-        .secrets(id.into_inner())
+        .secrets(&caller.acting, id.into_inner())
         .await
         .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(rows.iter().map(SecretInfo::from).collect::<Vec<_>>()))

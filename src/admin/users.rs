@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::auth::Caller;
 use super::error::ApiError;
-use super::page::{Page, PageQuery};
+use super::page::{OrgPageQuery, Page};
 use crate::domain::users::User;
 use crate::domain::users::{NewUser, UserPatch};
 use crate::domain::Core;
@@ -29,6 +29,8 @@ pub struct CreateUserRequest {
     pub password: Option<String>,
     /// Default true.
     pub active: Option<bool>,
+    /// Its organization (an id or slug inside the caller's reach); default: the caller's.
+    pub org_id: Option<String>,
 }
 
 /// `PATCH /admin/v1/users/{id}` body: fields not sent keep their values.
@@ -47,6 +49,8 @@ pub struct UpdateUserRequest {
     pub password: Option<String>,
     /// Enabled.
     pub active: Option<bool>,
+    /// Can't change: accepted only when equal to the current value (else 422).
+    pub org_id: Option<String>,
 }
 
 /// `PUT /admin/v1/me/password` body.
@@ -60,18 +64,18 @@ pub struct ChangePasswordRequest {
 }
 
 /// `GET /admin/v1/users`
-#[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(PageQuery),
+#[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(OrgPageQuery),
     responses((status = 200, body = Page<User>)), security(("bearer" = [])))]
 pub async fn list_users(
     caller: Caller,
     state: web::Data<Core>,
-    query: web::Query<PageQuery>,
+    query: web::Query<OrgPageQuery>,
 ) -> Result<HttpResponse, actix_web::Error> {
     caller.require(READ)?;
-    let (limit, offset) = query.into_inner().resolve()?;
+    let (limit, offset, selector) = query.into_inner().resolve()?;
     let items = state
         .user_service()
-        .list(limit, offset)
+        .list(&caller.acting, selector, limit, offset)
         .await
         .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(Page::new(items, limit, offset)))
@@ -93,6 +97,7 @@ pub async fn create_user(
         email: r.email,
         password: r.password,
         active: r.active,
+        org: r.org_id,
     };
     let user = state
         .user_service()
@@ -113,10 +118,28 @@ pub async fn get_user(
     caller.require(READ)?;
     let user = state
         .user_service()
-        .get(id.into_inner())
+        .get(&caller.acting, id.into_inner())
         .await
         .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(user))
+}
+
+/// `GET /admin/v1/users/{id}/permissions`: what the user holds (through its groups) and
+/// where each item comes from.
+#[utoipa::path(get, path = "/admin/v1/users/{id}/permissions", tag = "users", params(("id" = String, Path)),
+    responses((status = 200, body = crate::domain::holdings::Permissions), (status = 404)), security(("bearer" = [])))]
+pub async fn user_permissions(
+    caller: Caller,
+    state: web::Data<Core>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, actix_web::Error> {
+    caller.require(READ)?;
+    let permissions = state
+        .user_service()
+        .permissions(&caller.acting, id.into_inner())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok().json(permissions))
 }
 
 /// `PATCH /admin/v1/users/{id}`
@@ -137,6 +160,7 @@ pub async fn update_user(
         email: r.email,
         password: r.password,
         active: r.active,
+        org_id: r.org_id,
     };
     let user = state
         .user_service()

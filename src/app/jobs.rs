@@ -24,7 +24,9 @@ pub fn spawn(state: web::Data<Core>) {
             let s = keys_state.clone();
             let result = keys_state
                 .db
-                .run(move |conn| Ok(s.keys.refresh(conn, Utc::now())))
+                .run(move |conn| {
+                    Ok::<_, crate::storage::StoreError>(s.keys.refresh(conn, Utc::now()))
+                })
                 .await;
             // Logged on the change only: during an outage this fails twice a second.
             match result {
@@ -61,7 +63,13 @@ pub async fn refresh(state: &web::Data<Core>) {
     let s = state.clone();
     let reloaded = state
         .db
-        .write(move |conn| s.clients.reload(conn), |_| ())
+        .write(
+            move |conn| {
+                s.directory.reload(conn)?;
+                s.clients.reload(conn)
+            },
+            |_| (),
+        )
         .await;
     if let Err(e) = reloaded {
         log::warn!("background client reload failed: {e}");
@@ -86,7 +94,7 @@ pub async fn refresh(state: &web::Data<Core>) {
             if purged > 0 {
                 log::info!("purged {purged} audit events past audit.retention_days");
             }
-            Ok(())
+            Ok::<_, crate::storage::StoreError>(())
         })
         .await;
     if let Err(e) = result {

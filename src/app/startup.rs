@@ -10,6 +10,7 @@ use crate::audit::Actor;
 use crate::config::Settings;
 use crate::domain::clients::creation;
 use crate::domain::clients::ClientRegistry;
+use crate::domain::directory::Directory;
 use crate::domain::Core;
 use crate::keys::{self, KeyPolicy, KeyRing, MasterKey};
 use crate::storage::clients as client_rows;
@@ -120,6 +121,8 @@ pub fn prepare(settings: Settings) -> Result<(Core, Option<Bootstrapped>), Start
     clients
         .set_configured_secrets(&mut conn, configured)
         .map_err(|e| start_err("loading clients")(e.to_string()))?;
+    let directory = Directory::load(&mut conn)
+        .map_err(|e| start_err("loading organizations and groups")(e.to_string()))?;
     drop(conn);
     let state = Core {
         issuer: settings.issuer(),
@@ -128,6 +131,7 @@ pub fn prepare(settings: Settings) -> Result<(Core, Option<Bootstrapped>), Start
         master,
         keys: Arc::new(ring),
         clients: Arc::new(clients),
+        directory: Arc::new(directory),
     };
     Ok((state, bootstrapped))
 }

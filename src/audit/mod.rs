@@ -28,13 +28,40 @@ impl Actor {
     }
 }
 
+/// What an event is about: its kind, its identifier, and the organization it lives in (which
+/// decides who sees the event).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// `client`, `user`, `group`, `org`, `key`.
+    pub kind: &'a str,
+    /// A client_id, username, group or organization id, kid.
+    pub id: &'a str,
+    /// The organization it lives in (root for deployment-wide things such as keys).
+    pub org_id: &'a str,
+}
+
+impl<'a> Target<'a> {
+    /// A target in an organization.
+    pub fn new(kind: &'a str, id: &'a str, org_id: &'a str) -> Self {
+        Target { kind, id, org_id }
+    }
+
+    /// A deployment-wide target (signing keys): root's.
+    pub fn deployment(kind: &'a str, id: &'a str) -> Self {
+        Target {
+            kind,
+            id,
+            org_id: crate::storage::orgs::ROOT_ORG_ID,
+        }
+    }
+}
+
 /// Writes one event; call inside the transaction of the change it records.
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
     action: &str,
-    target_kind: &str,
-    target: &str,
+    target: Target<'_>,
     details: Value,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -46,10 +73,11 @@ pub fn record(
             actor: actor.id.clone(),
             actor_kind: actor.kind.clone(),
             action: action.to_string(),
-            target: target.to_string(),
-            target_kind: target_kind.to_string(),
+            target: target.id.to_string(),
+            target_kind: target.kind.to_string(),
             ip: actor.ip.clone(),
             details: details.to_string(),
+            org_id: Some(target.org_id.to_string()),
         },
     )
 }

@@ -41,6 +41,12 @@ pub enum Command {
         /// Print one JSON object {"client_id", "client_secret"}.
         #[arg(long)]
         json: bool,
+        /// The slug of the organization it administers (with those below it); default root.
+        #[arg(long, value_name = "SLUG")]
+        org: Option<String>,
+        /// Create the organization (below root) when no organization has that slug.
+        #[arg(long, requires = "org")]
+        create_org: bool,
     },
     /// Signing keys.
     Keys {
@@ -73,7 +79,12 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
-        Command::Bootstrap { name, json } => bootstrap(&settings, &name, json),
+        Command::Bootstrap {
+            name,
+            json,
+            org,
+            create_org,
+        } => bootstrap(&settings, &name, json, org.as_deref(), create_org),
         Command::Keys {
             command: KeysCommand::Rotate,
         } => rotate_keys(&settings),
@@ -111,12 +122,22 @@ fn migrate(settings: &Settings) -> Result<(), String> {
     Ok(())
 }
 
-fn bootstrap(settings: &Settings, name: &str, as_json: bool) -> Result<(), String> {
+fn bootstrap(
+    settings: &Settings,
+    name: &str,
+    as_json: bool,
+    org: Option<&str>,
+    create_org: bool,
+) -> Result<(), String> {
     let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
     let master = app::master_key(settings).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = Utc::now();
-    let client = creation::admin_service_account(None, name, &settings.admin.audience, now);
+    let mut client = creation::admin_service_account(None, name, &settings.admin.audience, now);
+    if let Some(slug) = org {
+        client.org_id = creation::org_for_bootstrap(&mut conn, slug, create_org, now)
+            .map_err(|e| e.to_string())?;
+    }
     let created = creation::create(
         &mut conn,
         &master,

@@ -30,6 +30,8 @@ pub struct ConfiguredClient {
     /// May use the admin API.
     #[serde(default)]
     pub is_admin_service_account: bool,
+    /// The slug of the organization it lives in (default `root`); it must exist.
+    pub org: Option<String>,
 }
 
 /// Access-token settings.

@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::domain::clients::ClientRegistry;
+use crate::domain::directory::Directory;
 use crate::keys::{KeyRing, MasterKey};
 use crate::storage::Db;
 
 use super::clients::{ClientRules, ClientService};
+use super::groups::GroupService;
+use super::orgs::OrgService;
 use super::users::UserService;
 
 /// The domain's shared state.
@@ -26,6 +29,8 @@ pub struct Core {
     pub keys: Arc<KeyRing>,
     /// Clients in memory.
     pub clients: Arc<ClientRegistry>,
+    /// The organization tree and the groups' grants in memory.
+    pub directory: Arc<Directory>,
 }
 
 impl Core {
@@ -36,6 +41,20 @@ impl Core {
             self.master.clone(),
             self.clients.clone(),
             self.client_rules(),
+        )
+    }
+
+    /// The organization service over this store and directory.
+    pub fn org_service(&self) -> OrgService {
+        OrgService::new(self.db.clone(), self.directory.clone())
+    }
+
+    /// The group service over this store, directory and registry.
+    pub fn group_service(&self) -> GroupService {
+        GroupService::new(
+            self.db.clone(),
+            self.directory.clone(),
+            self.clients.clone(),
         )
     }
 

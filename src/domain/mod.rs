@@ -2,10 +2,16 @@
 //! (`oauth/`, `admin/`) call it; it calls storage; it never reads the clock itself (`now` is
 //! passed in).
 
+pub mod callers;
 pub mod clients;
 mod core;
+pub mod directory;
 pub mod error;
+pub mod groups;
+pub mod holdings;
+pub mod orgs;
 pub mod powers;
+pub mod tenancy;
 pub mod tokens;
 pub mod users;
 

@@ -119,21 +119,67 @@ impl Powers {
     }
 }
 
-/// Who is acting and with what powers: every command takes one.
+/// What a principal holds, owned: its own grants and its groups'.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Held {
+    /// Scopes.
+    pub scopes: Vec<String>,
+    /// Audiences.
+    pub audiences: Vec<String>,
+    /// The admin service account flag.
+    pub admin_flag: bool,
+}
+
+impl Held {
+    /// Borrowed, for comparison.
+    pub fn holdings(&self) -> Holdings<'_> {
+        Holdings {
+            scopes: &self.scopes,
+            audiences: &self.audiences,
+            admin_flag: self.admin_flag,
+        }
+    }
+
+    /// Adds what a group gives (no duplicates).
+    pub fn add(&mut self, scopes: &[String], audiences: &[String]) {
+        for s in scopes {
+            if !self.scopes.contains(s) {
+                self.scopes.push(s.clone());
+            }
+        }
+        for a in audiences {
+            if !self.audiences.contains(a) {
+                self.audiences.push(a.clone());
+            }
+        }
+    }
+
+    /// Holds the full `admin` scope.
+    pub fn has_full_admin(&self) -> bool {
+        self.scopes.iter().any(|s| s == FULL_ADMIN)
+    }
+}
+
+/// Who is acting, from which organization, and with what powers: every command takes one.
+/// What it may see is its organization's reach (`Acting::reach`), read in each command's
+/// transaction.
 #[derive(Debug, Clone)]
 pub struct Acting {
     /// For the audit trail.
     pub actor: Actor,
     /// What it may do.
     pub powers: Powers,
+    /// The organization it acts from: it acts there and below, nowhere else.
+    pub org_id: String,
 }
 
 impl Acting {
-    /// Castellan itself (start-up, the CLI).
+    /// Castellan itself (start-up, the CLI): acts from root.
     pub fn system() -> Self {
         Acting {
             actor: Actor::system(),
             powers: Powers::system(),
+            org_id: crate::storage::orgs::ROOT_ORG_ID.to_string(),
         }
     }
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{build_from_rows, fingerprint, KeyError, KeyRing, KeyState, VerifyKey};
 use crate::storage::keys as key_rows;
-use crate::storage::{Db, DbConnection};
+use crate::storage::{Db, DbConnection, StoreError};
 
 /// At most one reload per this interval for unknown kids, so that made-up kids can't turn
 /// token checks into database load.
@@ -73,7 +73,7 @@ impl KeyRing {
         }
         *last = Some(Instant::now());
         let ring = Arc::clone(self);
-        db.run(move |conn| Ok(ring.refresh(conn, Utc::now())))
+        db.run(move |conn| Ok::<_, StoreError>(ring.refresh(conn, Utc::now())))
             .await??;
         Ok(self.verifier(kid))
     }

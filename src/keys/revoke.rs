@@ -64,8 +64,7 @@ pub fn revoke(
             conn,
             actor,
             "key.revoked",
-            "key",
-            kid,
+            crate::audit::Target::deployment("key", kid),
             serde_json::json!({"was_current": was_current, "replaced_by": replaced_by}),
             now,
         )?;

@@ -102,8 +102,7 @@ pub(super) fn create_key_at(
         conn,
         actor,
         action,
-        "key",
-        &kid,
+        audit::Target::deployment("key", &kid),
         serde_json::json!({"alg": row.alg, "activates_at": utc(row.activates_at)}),
         now,
     )?;

@@ -61,6 +61,11 @@ pub async fn authenticate_client(
         }
         ClientAuth::None => return Err(refused()),
     };
+    // CONTRACT: a disabled organization (or one above it) shuts out everyone in it, at every
+    // door; from memory, like the client itself.
+    if !state.directory.view().org_active(&client.org_id) {
+        return Err(refused());
+    }
     Ok(client)
 }
 

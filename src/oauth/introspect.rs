@@ -18,7 +18,7 @@ use super::request::{read_form, Params};
 use crate::domain::Core;
 use crate::resource::{AuthError, KeySource, Principal, TokenVerifier};
 use crate::storage::principals::{self, PrincipalKind as StoredKind};
-use crate::storage::{clients, revoked, StoreError};
+use crate::storage::{clients, orgs, revoked, StoreError};
 
 /// The introspection endpoint.
 pub async fn post_introspect(
@@ -58,6 +58,7 @@ async fn introspect(
             "iss": claims.iss,
             "jti": claims.jti,
             "principal_type": claims.principal_type,
+            "org_id": claims.org_id,
         }),
         // RFC 7662 §2.2: an inactive token gets no other member, so nothing about it leaks.
         _ => json!({"active": false}),
@@ -137,6 +138,10 @@ async fn is_live(state: &Core, claims: &AccessTokenClaims) -> Result<bool, OAuth
                 Err(e) => return Err(e),
             };
             if row.refuses_token_issued_at(issued).is_some() {
+                return Ok(false);
+            }
+            // CONTRACT: a disabled organization (or one above it) makes its tokens inactive.
+            if !orgs::effectively_active(conn, &row.org_id)? {
                 return Ok(false);
             }
             if revoked::is_revoked(conn, &jti)? {

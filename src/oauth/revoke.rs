@@ -71,6 +71,7 @@ async fn revoke(
         ip: req.peer_addr().map(|a| a.ip().to_string()),
     };
     let target = caller.client_id.clone();
+    let org_id = caller.org_id.clone();
     state
         .db
         .run(move |conn| {
@@ -86,8 +87,7 @@ async fn revoke(
                     conn,
                     &actor,
                     "token.revoked",
-                    "client",
-                    &target,
+                    crate::audit::Target::new("client", &target, &org_id),
                     serde_json::json!({"jti": jti}),
                     now,
                 )

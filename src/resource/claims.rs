@@ -59,4 +59,8 @@ pub struct AccessTokenClaims {
     pub scope: String,
     /// Which kind of principal `sub` names: `service_account` or `user`.
     pub principal_type: String,
+    /// The id of the organization the principal belongs to (every token Castellan issues
+    /// carries it; optional only so that a token issued before organizations still parses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
 }

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::orgs::Reach;
 use super::schema::audit_events;
 use super::{DbConnection, StoreError, StoreResult};
 
@@ -28,6 +29,8 @@ pub struct AuditRow {
     pub ip: Option<String>,
     /// JSON: before/after of changed fields, never a secret.
     pub details: String,
+    /// The target's organization.
+    pub org_id: Option<String>,
 }
 
 /// Filters for listing events.
@@ -50,14 +53,18 @@ pub fn insert(conn: &mut DbConnection, row: &AuditRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// Events newest first.
+/// The events on targets inside `within`, newest first.
 pub fn list(
     conn: &mut DbConnection,
+    within: &Reach,
     filter: &AuditFilter,
     limit: i64,
     offset: i64,
 ) -> StoreResult<Vec<AuditRow>> {
     let mut query = audit_events::table.into_boxed();
+    if let Some(ids) = within.ids() {
+        query = query.filter(audit_events::org_id.eq_any(ids.to_vec()));
+    }
     if let Some(actor) = &filter.actor {
         query = query.filter(audit_events::actor.eq(actor.clone()));
     }

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::orgs::Reach;
 use super::principals::{self, PrincipalKind};
 use super::schema::{client_secrets, clients};
 use super::{DbConnection, StoreError, StoreResult};
@@ -58,6 +59,8 @@ pub struct ClientRow {
     pub jwks: Option<String>,
     /// Space-separated audiences used when a request names none; all of `audiences` when NULL.
     pub default_audiences: Option<String>,
+    /// Its organization (fixed at creation).
+    pub org_id: String,
 }
 
 impl ClientRow {
@@ -187,9 +190,40 @@ pub fn find_by_client_id(conn: &mut DbConnection, client_id: &str) -> StoreResul
         .map_err(StoreError::from_diesel)
 }
 
-/// A page of clients, oldest first.
-pub fn list(conn: &mut DbConnection, limit: i64, offset: i64) -> StoreResult<Vec<ClientRow>> {
-    clients::table
+/// A client by its row id, inside `within` (else NotFound).
+pub fn find_in(conn: &mut DbConnection, within: &Reach, id: &str) -> StoreResult<ClientRow> {
+    let row = find(conn, id)?;
+    if !within.contains(&row.org_id) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(row)
+}
+
+/// A client by its OAuth client_id, inside `within` (else NotFound).
+pub fn find_by_client_id_in(
+    conn: &mut DbConnection,
+    within: &Reach,
+    client_id: &str,
+) -> StoreResult<ClientRow> {
+    let row = find_by_client_id(conn, client_id)?;
+    if !within.contains(&row.org_id) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(row)
+}
+
+/// A page of the clients inside `within`, oldest first.
+pub fn list(
+    conn: &mut DbConnection,
+    within: &Reach,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<ClientRow>> {
+    let mut query = clients::table.into_boxed();
+    if let Some(ids) = within.ids() {
+        query = query.filter(clients::org_id.eq_any(ids.to_vec()));
+    }
+    query
         .order((clients::created_at.asc(), clients::id.asc()))
         .limit(limit)
         .offset(offset)
@@ -212,9 +246,11 @@ pub fn load_all(conn: &mut DbConnection) -> StoreResult<(Vec<ClientRow>, Vec<Sec
     Ok((clients, secrets))
 }
 
-/// The active admin service accounts (few): for the rule that the last full admin stays.
-pub fn active_admins(conn: &mut DbConnection) -> StoreResult<Vec<ClientRow>> {
+/// The active admin service accounts of root (few): for the rule that the last full admin
+/// stays.
+pub fn active_root_admins(conn: &mut DbConnection) -> StoreResult<Vec<ClientRow>> {
     clients::table
+        .filter(clients::org_id.eq(super::orgs::ROOT_ORG_ID))
         .filter(clients::is_admin_service_account.eq(true))
         .filter(clients::active.eq(true))
         .select(ClientRow::as_select())

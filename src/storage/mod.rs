@@ -6,8 +6,10 @@
 pub mod audit;
 pub mod clients;
 pub mod files;
+pub mod groups;
 pub mod keys;
 mod migrate;
+pub mod orgs;
 mod pool;
 pub mod principals;
 pub mod revoked;
@@ -58,9 +60,10 @@ impl StoreError {
             E::DatabaseError(K::UniqueViolation, info) => {
                 StoreError::Conflict(info.message().to_string())
             }
-            E::DatabaseError(K::CheckViolation | K::ForeignKeyViolation, info) => {
-                StoreError::Constraint(info.message().to_string())
-            }
+            E::DatabaseError(
+                K::CheckViolation | K::ForeignKeyViolation | K::NotNullViolation,
+                info,
+            ) => StoreError::Constraint(info.message().to_string()),
             E::DatabaseError(K::ClosedConnection, info) => {
                 StoreError::Unavailable(info.message().to_string())
             }

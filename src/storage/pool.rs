@@ -221,6 +221,16 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.read(f).await
+    }
+
+    /// [`Db::run`] for code with its own error type (the domain's reads).
+    pub async fn read<F, T, E>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
         let db = self.clone();
         actix_web::web::block(move || {
             let mut conn = db.conn()?;

@@ -148,8 +148,9 @@ pub fn release(conn: &mut DbConnection, id: &str, kind: PrincipalKind) -> StoreR
 pub fn resolve(conn: &mut DbConnection, id: &str) -> StoreResult<Vec<PrincipalKind>> {
     use super::schema::{clients, users};
     let mut kinds = Vec::new();
+    // A user is named by its username or by its id (a user token's `sub`).
     let is_user: i64 = users::table
-        .filter(users::username.eq(id))
+        .filter(users::username.eq(id).or(users::id.eq(id)))
         .count()
         .get_result(conn)
         .map_err(StoreError::from_diesel)?;

@@ -33,6 +33,7 @@ diesel::table! {
         managed_by -> Text,
         jwks -> Nullable<Text>,
         default_audiences -> Nullable<Text>,
+        org_id -> Text,
     }
 }
 
@@ -61,6 +62,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        org_id -> Text,
     }
 }
 
@@ -88,6 +90,45 @@ diesel::table! {
         target_kind -> Text,
         ip -> Nullable<Text>,
         details -> Text,
+        org_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        parent_id -> Nullable<Text>,
+        depth -> Integer,
+        parent_depth -> Nullable<Integer>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        description -> Text,
+        scopes -> Text,
+        audiences -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_members (id) {
+        id -> Text,
+        group_id -> Text,
+        org_id -> Text,
+        client_pk -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        added_at -> Timestamp,
     }
 }
 
@@ -117,4 +158,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     revoked_tokens,
     used_assertions,
+    organizations,
+    groups,
+    group_members,
 );

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::orgs::Reach;
 use super::principals::{self, PrincipalKind};
 use super::schema::users;
 use super::{DbConnection, StoreError, StoreResult};
@@ -30,6 +31,8 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     /// Last change (UTC).
     pub updated_at: NaiveDateTime,
+    /// Its organization (fixed at creation).
+    pub org_id: String,
 }
 
 /// Inserts a user and claims its identifiers, in one transaction: its username and its id
@@ -64,9 +67,40 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> StoreResult<
         .map_err(StoreError::from_diesel)
 }
 
-/// A page of users, oldest first.
-pub fn list(conn: &mut DbConnection, limit: i64, offset: i64) -> StoreResult<Vec<UserRow>> {
-    users::table
+/// A user by row id, inside `within` (else NotFound).
+pub fn find_in(conn: &mut DbConnection, within: &Reach, id: &str) -> StoreResult<UserRow> {
+    let row = find(conn, id)?;
+    if !within.contains(&row.org_id) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(row)
+}
+
+/// A user by username, inside `within` (else NotFound).
+pub fn find_by_username_in(
+    conn: &mut DbConnection,
+    within: &Reach,
+    username: &str,
+) -> StoreResult<UserRow> {
+    let row = find_by_username(conn, username)?;
+    if !within.contains(&row.org_id) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(row)
+}
+
+/// A page of the users inside `within`, oldest first.
+pub fn list(
+    conn: &mut DbConnection,
+    within: &Reach,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<UserRow>> {
+    let mut query = users::table.into_boxed();
+    if let Some(ids) = within.ids() {
+        query = query.filter(users::org_id.eq_any(ids.to_vec()));
+    }
+    query
         .order((users::created_at.asc(), users::id.asc()))
         .limit(limit)
         .offset(offset)
@@ -98,4 +132,30 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> StoreResult<UserRow> {
         principals::release(conn, &row.id, PrincipalKind::User)?;
         Ok(row)
     })
+}
+
+/// How many active users of `org_id` are in a group of that organization whose scopes hold
+/// `scope` (the last-administrator rule).
+pub fn active_in_admin_groups(
+    conn: &mut DbConnection,
+    org_id: &str,
+    scope: &str,
+) -> StoreResult<usize> {
+    use super::schema::{group_members, groups};
+    let rows: Vec<(String, String)> = users::table
+        .inner_join(group_members::table.on(group_members::user_id.eq(users::id.nullable())))
+        .inner_join(groups::table.on(groups::id.eq(group_members::group_id)))
+        .filter(users::org_id.eq(org_id))
+        .filter(users::active.eq(true))
+        .select((users::id, groups::scopes))
+        .load(conn)
+        .map_err(StoreError::from_diesel)?;
+    let mut ids: Vec<&String> = rows
+        .iter()
+        .filter(|(_, scopes)| super::split_list(scopes).iter().any(|s| s == scope))
+        .map(|(id, _)| id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    Ok(ids.len())
 }

@@ -110,14 +110,17 @@ async fn a_route_for_people_refuses_service_accounts_cleanly(backend: Backend) {
         .unwrap()
         .contains("service-account"));
     // A person's token (minted with the server's key: the login flow comes later) works.
-    app.admin(
-        "POST",
-        "/users",
-        Some(&admin),
-        Some(json!({"username": "carol", "password": "carol's first passphrase"})),
-    )
-    .await;
-    let user_token = sign(&app, &claims(&app, "carol", "user", "admin:users:read"));
+    let carol = app
+        .admin(
+            "POST",
+            "/users",
+            Some(&admin),
+            Some(json!({"username": "carol", "password": "carol's first passphrase"})),
+        )
+        .await;
+    // CONTRACT ("User tokens"): a user token's sub is the user's id.
+    let carol_id = carol.body["id"].as_str().unwrap().to_string();
+    let user_token = sign(&app, &claims(&app, &carol_id, "user", "admin:users:read"));
     // Live means live: a person holds only what groups give it, so a scope in its token that
     // it does not hold opens nothing; the route made for people still works.
     assert_eq!(

@@ -194,7 +194,10 @@ async fn revocation_events(app: &TestApp) -> usize {
     };
     app.state
         .db
-        .run(move |conn| audit_rows::list(conn, &filter, 10_000, 0))
+        .run(move |conn| {
+            let all = castellan::storage::orgs::reach(conn, castellan::storage::orgs::ROOT_ORG_ID)?;
+            audit_rows::list(conn, &all, &filter, 10_000, 0)
+        })
         .await
         .unwrap()
         .len()

@@ -24,6 +24,7 @@ fn entry(client_id: &str) -> ConfiguredClient {
         default_scopes: vec!["account:usage:read".into()],
         audiences: vec![API.into()],
         is_admin_service_account: false,
+        org: None,
     }
 }
 

@@ -145,7 +145,7 @@ impl TestApp {
         let created = self
             .state
             .client_service()
-            .create(&Acting::system(), client, Utc::now())
+            .create(&Acting::system(), client, None, Utc::now())
             .await
             .expect("client created");
         created.secret.map(|(_, plain)| plain)

@@ -193,6 +193,7 @@ fn entry(client_id: &str, var: &str) -> ConfiguredClient {
         default_scopes: vec!["account:usage:read".into()],
         audiences: vec![API.into()],
         is_admin_service_account: false,
+        org: None,
     }
 }
 

@@ -129,8 +129,10 @@ async fn scheduled_rotation_publishes_the_next_key_before_it_signs(backend: Back
         .state
         .db
         .run(|c| {
+            let all = castellan::storage::orgs::reach(c, castellan::storage::orgs::ROOT_ORG_ID)?;
             castellan::storage::audit::list(
                 c,
+                &all,
                 &castellan::storage::audit::AuditFilter {
                     action: Some("key.rotation_scheduled".into()),
                     ..Default::default()

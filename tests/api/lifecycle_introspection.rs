@@ -55,7 +55,9 @@ async fn active_token_introspects_with_every_rfc_7662_field(backend: Backend) {
     assert_eq!(body["iss"], app.state.issuer.as_str());
     assert_eq!(body["jti"], claims.jti.as_str());
     assert_eq!(body["principal_type"], "service_account");
-    assert_eq!(body.as_object().unwrap().len(), 12);
+    // CONTRACT: every introspection answer says where the principal lives.
+    assert_eq!(body["org_id"], castellan::storage::orgs::ROOT_ORG_ID);
+    assert_eq!(body.as_object().unwrap().len(), 13);
 
     // Any audience is fine for introspection, several included; and a client may introspect
     // its own token.

@@ -192,11 +192,15 @@ async fn every_operation_declares_its_errors_as_problem_details(backend: Backend
     }
 }
 
-const ADMIN_SCOPES: [&str; 6] = [
+const ADMIN_SCOPES: [&str; 10] = [
     "admin:clients:read",
     "admin:clients:write",
     "admin:users:read",
     "admin:users:write",
+    "admin:orgs:read",
+    "admin:orgs:write",
+    "admin:groups:read",
+    "admin:groups:write",
     "admin:audit:read",
     "admin:keys:write",
 ];
@@ -242,6 +246,9 @@ fn probe_body(method: &str, path: &str) -> Option<Value> {
     match (method, path) {
         ("post", "/admin/v1/clients") => Some(json!({"name": "probe"})),
         ("post", "/admin/v1/users") => Some(json!({"username": "probe"})),
+        ("post", "/admin/v1/orgs") => Some(json!({"slug": "probe", "name": "probe"})),
+        ("post", "/admin/v1/groups") => Some(json!({"name": "probe"})),
+        ("post", "/admin/v1/groups/{id}/members") => Some(json!({"principal": "probe"})),
         ("post" | "patch" | "put", _) => Some(json!({})),
         _ => None,
     }

@@ -85,6 +85,7 @@ fn forged(app: &TestApp, ahead: i64, life: i64) -> String {
         client_id: ADMIN_ID.into(),
         scope: "admin".into(),
         principal_type: "service_account".into(),
+        org_id: None,
     };
     app.state.keys.current().signer.sign(&claims).unwrap()
 }

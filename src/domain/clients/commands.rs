@@ -3,33 +3,34 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{keep_last_admin, require_covers, target, Changed, ClientPatch, Configured};
+use super::{require_covers, target, Changed, ClientPatch, Configured};
 use super::{ClientService, Stored, WithSecret};
-use crate::audit;
+use crate::audit::{self, Target};
 use crate::domain::clients::creation::{self as creation, client_summary};
 use crate::domain::clients::{secret_values, Client};
+use crate::domain::holdings::{self, keep_last_admin};
 use crate::domain::{Acting, DomainError};
 use crate::storage::clients as client_rows;
 
 impl ClientService {
-    /// Creates a client; a confidential one gets its first secret, shown once.
+    /// Creates a client in `org` (an id or slug inside the caller's reach; the caller's own
+    /// organization when None); a confidential one gets its first secret, shown once.
     pub async fn create(
         &self,
         acting: &Acting,
         mut client: Client,
+        org: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<WithSecret, DomainError> {
         let now = Self::at(now);
         client.created_at = now;
         client.updated_at = now;
-        require_covers(acting, &client)?;
-        let (master, rules, actor) = (
-            self.master.clone(),
-            self.rules.clone(),
-            acting.actor.clone(),
-        );
+        let (master, rules, acting) = (self.master.clone(), self.rules.clone(), acting.clone());
         self.change(move |conn| {
-            let created = creation::create(conn, &master, client, None, &rules, &actor, now)?;
+            client.org_id = acting.org_for_new(conn, org.as_deref())?;
+            require_covers(&acting, &holdings::client_with(&client.to_row(), &[]))?;
+            let actor = &acting.actor;
+            let created = creation::create(conn, &master, client, None, &rules, actor, now)?;
             let client_id = created.client.client_id.clone();
             let stored = Stored::read(conn, &created.client.id)?;
             Ok(Changed {
@@ -57,62 +58,62 @@ impl ClientService {
         let now = Self::at(now);
         let (master, rules, acting) = (self.master.clone(), self.rules.clone(), acting.clone());
         self.change(move |conn| {
-            let before = target(conn, &id, &acting, Configured::Refuse)?;
-            let mut after = patch.apply(before.clone()).map_err(DomainError::Invalid)?;
-            after.updated_at = now;
-            let mut problems = after
-                .validate(rules.max_ttl_seconds)
-                .err()
-                .unwrap_or_default();
-            problems.extend(after.audience_problems(&rules.admin_audience));
-            if !problems.is_empty() {
-                return Err(DomainError::Invalid(problems));
-            }
-            require_covers(&acting, &after)?;
-            keep_last_admin(conn, &before, Some(&after))?;
-            client_rows::update(conn, &after.to_row())?;
-            let actor = &acting.actor;
-            let target = after.client_id.clone();
-            audit::record(
-                conn,
-                actor,
-                "client.updated",
-                "client",
-                &target,
-                json!({"changes": diff(&before, &after)}),
-                now,
-            )?;
-            if before.is_admin_service_account != after.is_admin_service_account {
-                let action = if after.is_admin_service_account {
-                    "client.admin_flag_set"
-                } else {
-                    "client.admin_flag_cleared"
-                };
+            keep_last_admin(conn, |conn| {
+                let (before, groups) = target(conn, &id, &acting, Configured::Refuse)?;
+                let id = before.id.clone();
+                let mut after = patch.apply(before.clone()).map_err(DomainError::Invalid)?;
+                after.updated_at = now;
+                let mut problems = after
+                    .validate(rules.max_ttl_seconds)
+                    .err()
+                    .unwrap_or_default();
+                problems.extend(after.audience_problems(&rules.admin_audience));
+                if !problems.is_empty() {
+                    return Err(DomainError::Invalid(problems));
+                }
+                require_covers(&acting, &holdings::client_with(&after.to_row(), &groups))?;
+                client_rows::update(conn, &after.to_row())?;
+                let actor = &acting.actor;
+                let target = after.client_id.clone();
                 audit::record(
                     conn,
                     actor,
-                    action,
-                    "client",
-                    &target,
-                    json!({"is_admin_service_account": {
-                        "before": before.is_admin_service_account,
-                        "after": after.is_admin_service_account}}),
+                    "client.updated",
+                    Target::new("client", &target, &after.org_id),
+                    json!({"changes": diff(&before, &after)}),
                     now,
                 )?;
-            }
-            let secret = if !before.has_admin_privilege() && after.has_admin_privilege() {
-                promote(conn, &master, &after, actor, now)?
-            } else {
-                None
-            };
-            let stored = Stored::read(conn, &id)?;
-            Ok(Changed {
-                value: WithSecret {
-                    client: Client::from(&stored.row),
-                    secret,
-                },
-                stored: Some(stored),
-                client_id: target,
+                if before.is_admin_service_account != after.is_admin_service_account {
+                    let action = if after.is_admin_service_account {
+                        "client.admin_flag_set"
+                    } else {
+                        "client.admin_flag_cleared"
+                    };
+                    audit::record(
+                        conn,
+                        actor,
+                        action,
+                        Target::new("client", &target, &after.org_id),
+                        json!({"is_admin_service_account": {
+                        "before": before.is_admin_service_account,
+                        "after": after.is_admin_service_account}}),
+                        now,
+                    )?;
+                }
+                let secret = if !before.has_admin_privilege() && after.has_admin_privilege() {
+                    promote(conn, &master, &after, actor, now)?
+                } else {
+                    None
+                };
+                let stored = Stored::read(conn, &id)?;
+                Ok(Changed {
+                    value: WithSecret {
+                        client: Client::from(&stored.row),
+                        secret,
+                    },
+                    stored: Some(stored),
+                    client_id: target,
+                })
             })
         })
         .await
@@ -128,22 +129,22 @@ impl ClientService {
         let now = Self::at(now);
         let acting = acting.clone();
         self.change(move |conn| {
-            let before = target(conn, &id, &acting, Configured::Refuse)?;
-            keep_last_admin(conn, &before, None)?;
-            client_rows::delete(conn, &id)?;
-            audit::record(
-                conn,
-                &acting.actor,
-                "client.deleted",
-                "client",
-                &before.client_id,
-                json!({"before": client_summary(&before)}),
-                now,
-            )?;
-            Ok(Changed {
-                value: (),
-                stored: None,
-                client_id: before.client_id,
+            keep_last_admin(conn, |conn| {
+                let (before, _) = target(conn, &id, &acting, Configured::Refuse)?;
+                client_rows::delete(conn, &before.id)?;
+                audit::record(
+                    conn,
+                    &acting.actor,
+                    "client.deleted",
+                    Target::new("client", &before.client_id, &before.org_id),
+                    json!({"before": client_summary(&before)}),
+                    now,
+                )?;
+                Ok(Changed {
+                    value: (),
+                    stored: None,
+                    client_id: before.client_id,
+                })
             })
         })
         .await
@@ -160,18 +161,17 @@ impl ClientService {
         let now = Self::at(now);
         let acting = acting.clone();
         self.change(move |conn| {
-            let target = target(conn, &id, &acting, Configured::Allow)?;
-            client_rows::set_tokens_revoked_before(conn, &id, now.naive_utc())?;
+            let (target, _) = target(conn, &id, &acting, Configured::Allow)?;
+            client_rows::set_tokens_revoked_before(conn, &target.id, now.naive_utc())?;
             audit::record(
                 conn,
                 &acting.actor,
                 "client.tokens_revoked",
-                "client",
-                &target.client_id,
+                Target::new("client", &target.client_id, &target.org_id),
                 json!({"tokens_revoked_before": now}),
                 now,
             )?;
-            Changed::kept(conn, &id, target.client_id, now)
+            Changed::kept(conn, &target.id, target.client_id, now)
         })
         .await
     }
@@ -192,8 +192,7 @@ fn promote(
         conn,
         actor,
         "client.promoted",
-        "client",
-        &client.client_id,
+        Target::new("client", &client.client_id, &client.org_id),
         json!({"secrets_revoked": revoked, "tokens_revoked_before": now}),
         now,
     )?;

@@ -13,11 +13,12 @@ use serde_json::json;
 use super::creation::client_summary;
 use super::registry::CachedSecret;
 use super::Client;
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, Target};
 use crate::config::ConfiguredClient;
 use crate::identifiers::comparison_key;
 use crate::keys::MasterKey;
 use crate::storage::clients::{self as client_rows, ClientRow};
+use crate::storage::orgs as org_rows;
 use crate::storage::principals::{self, PrincipalKind};
 use crate::storage::{new_row_id, DbConnection, StoreError};
 
@@ -91,7 +92,12 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn to_client(entry: &ConfiguredClient, existing: Option<&ClientRow>, now: DateTime<Utc>) -> Client {
+fn to_client(
+    entry: &ConfiguredClient,
+    existing: Option<&ClientRow>,
+    org_id: String,
+    now: DateTime<Utc>,
+) -> Client {
     let (id, created_at, revoked) = match existing {
         Some(row) => (
             row.id.clone(),
@@ -112,6 +118,7 @@ fn to_client(entry: &ConfiguredClient, existing: Option<&ClientRow>, now: DateTi
         tokens_revoked_before: revoked,
         created_at,
         managed_by: "config".into(),
+        org_id,
         ..Client::service_account(&entry.client_id, &entry.name, now)
     }
 }
@@ -154,7 +161,7 @@ pub fn sync(
         let (rows, _) = client_rows::load_all(conn)?;
         for row in rows.iter().filter(|r| r.managed_by == "config" && !declared.contains(r.client_id.as_str())) {
             client_rows::delete(conn, &row.id)?;
-            audit::record(conn, &actor, "client.deleted", "client", &row.client_id,
+            audit::record(conn, &actor, "client.deleted", Target::new("client", &row.client_id, &row.org_id),
                 json!({"managed_by": "config", "reason": "no longer in the configuration"}), now)?;
         }
         let mut secrets = HashMap::new();
@@ -183,7 +190,19 @@ pub fn sync(
             } else {
                 None
             };
-            let client = to_client(entry, existing.as_ref(), now);
+            let slug = entry.org.as_deref().unwrap_or("root");
+            let org_id = match org_rows::find_by_slug(conn, slug) {
+                Ok(org) => org.id,
+                Err(StoreError::NotFound) => return Err(SyncError::Refused(format!(
+                    "{name}: there is no organization with the slug {slug:?} (create it first)"))),
+                Err(e) => return Err(e.into()),
+            };
+            if existing.as_ref().is_some_and(|row| row.org_id != org_id) {
+                return Err(SyncError::Refused(format!(
+                    "{name}: a principal's organization is fixed at creation, and this client lives \
+                     elsewhere than {slug:?}: remove the entry, start once, then declare it again")));
+            }
+            let client = to_client(entry, existing.as_ref(), org_id, now);
             if let Err(problems) = client.validate(max_ttl_seconds) {
                 return Err(SyncError::Refused(format!("{name}: {}", problems.join("; "))));
             }
@@ -198,20 +217,20 @@ pub fn sync(
                 } else {
                     "client.admin_flag_cleared"
                 };
-                audit::record(conn, &actor, action, "client", &client.client_id,
+                audit::record(conn, &actor, action, Target::new("client", &client.client_id, &client.org_id),
                     json!({"managed_by": "config", "is_admin_service_account":
                         {"before": flag_before, "after": client.is_admin_service_account}}), now)?;
             }
             match existing {
                 Some(row) if !same_config(&row, &client.to_row()) => {
                     client_rows::update(conn, &client.to_row())?;
-                    audit::record(conn, &actor, "client.updated", "client", &client.client_id,
+                    audit::record(conn, &actor, "client.updated", Target::new("client", &client.client_id, &client.org_id),
                         json!({"managed_by": "config", "after": client_summary(&client)}), now)?;
                 }
                 Some(_) => {}
                 None => {
                     client_rows::insert(conn, &client.to_row(), None)?;
-                    audit::record(conn, &actor, "client.created", "client", &client.client_id,
+                    audit::record(conn, &actor, "client.created", Target::new("client", &client.client_id, &client.org_id),
                         json!({"managed_by": "config", "after": client_summary(&client)}), now)?;
                 }
             }

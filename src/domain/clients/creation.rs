@@ -5,7 +5,7 @@ use diesel::Connection;
 use serde_json::json;
 
 use super::{secret_values as secrets, Client};
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, Target};
 use crate::domain::clients::ClientRules;
 use crate::domain::DomainError;
 use crate::keys::MasterKey;
@@ -57,8 +57,7 @@ pub fn create(
             conn,
             actor,
             "client.created",
-            "client",
-            &client.client_id,
+            Target::new("client", &client.client_id, &client.org_id),
             json!({"after": client_summary(&client)}),
             now,
         )?;
@@ -67,14 +66,14 @@ pub fn create(
                 conn,
                 actor,
                 "client.admin_flag_set",
-                "client",
-                &client.client_id,
+                Target::new("client", &client.client_id, &client.org_id),
                 json!({"is_admin_service_account": {"before": false, "after": true}}),
                 now,
             )?;
         }
         if let Some((row, _)) = &secret {
-            secrets::record_created(conn, actor, &client.client_id, row, now)?;
+            let target = Target::new("client", &client.client_id, &client.org_id);
+            secrets::record_created(conn, actor, target, row, now)?;
         }
         Ok::<_, StoreError>(())
     })?;
@@ -104,6 +103,56 @@ pub fn client_summary(c: &Client) -> serde_json::Value {
         "is_service_account": c.is_service_account,
         "is_admin_service_account": c.is_admin_service_account, "active": c.active,
     })
+}
+
+/// The organization a bootstrapped admin lives in: the one with `slug`, or (when `create` is
+/// set and none has it) a new one below root, audited as made by `system`.
+pub fn org_for_bootstrap(
+    conn: &mut DbConnection,
+    slug: &str,
+    create: bool,
+    now: DateTime<Utc>,
+) -> Result<String, DomainError> {
+    use crate::storage::orgs::{self as org_rows, OrgRow, ROOT_ORG_ID};
+    match org_rows::find_by_slug(conn, slug) {
+        Ok(org) => return Ok(org.id),
+        Err(StoreError::NotFound) if create => {}
+        Err(StoreError::NotFound) => {
+            return Err(DomainError::Invalid(vec![format!(
+                "there is no organization with the slug {slug:?}: create it through the admin \
+                 API (POST /admin/v1/orgs) or pass --create-org"
+            )]))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if !crate::domain::orgs::valid_slug(slug) {
+        return Err(DomainError::Invalid(vec![format!(
+            "slug {slug:?} must be 1 to 63 characters of a-z, 0-9 and -"
+        )]));
+    }
+    let row = OrgRow {
+        id: crate::storage::new_row_id(),
+        slug: slug.to_string(),
+        name: slug.to_string(),
+        parent_id: Some(ROOT_ORG_ID.to_string()),
+        depth: 1,
+        parent_depth: Some(0),
+        active: true,
+        created_at: now.naive_utc(),
+        updated_at: now.naive_utc(),
+    };
+    conn.transaction(|conn| {
+        org_rows::insert(conn, &row)?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            "org.created",
+            Target::new("org", &row.id, &row.id),
+            json!({"slug": row.slug, "parent_id": row.parent_id}),
+            now,
+        )
+    })?;
+    Ok(row.id)
 }
 
 /// A new admin service account with every admin scope and the admin audience.

@@ -29,7 +29,11 @@ use crate::keys::MasterKey;
 use crate::storage::clients::{self as client_rows, ClientRow, SecretRow};
 use crate::storage::{Db, DbConnection};
 
+use super::holdings::{self, Permissions};
+use super::powers::Held;
+use super::tenancy::OrgSelector;
 use super::{Acting, DomainError};
+use crate::storage::groups::{self as group_rows, GroupRow};
 
 /// What the rules of a client depend on in the server's configuration.
 #[derive(Debug, Clone)]
@@ -56,13 +60,25 @@ pub struct Stored {
     pub row: ClientRow,
     /// Its live secrets.
     pub secrets: Vec<SecretRow>,
+    /// The groups it is in.
+    pub groups: Vec<String>,
 }
 
 impl Stored {
-    fn read(conn: &mut DbConnection, id: &str) -> Result<Self, DomainError> {
+    /// Reads a client's state for the registry (by row id, whatever reach: the command
+    /// already found it inside its caller's).
+    pub fn read(conn: &mut DbConnection, id: &str) -> Result<Self, DomainError> {
         let row = client_rows::find(conn, id).map_err(DomainError::not_found("client"))?;
         let secrets = client_rows::live_secrets(conn, id)?;
-        Ok(Stored { row, secrets })
+        let groups = group_rows::of_client(conn, id)?
+            .into_iter()
+            .map(|g| g.id)
+            .collect();
+        Ok(Stored {
+            row,
+            secrets,
+            groups,
+        })
     }
 }
 
@@ -128,41 +144,69 @@ impl ClientService {
         let changed = self
             .db
             .write(command, move |changed: &Changed<T>| match &changed.stored {
-                Some(s) => registry.upsert(&s.row, &s.secrets),
+                Some(s) => registry.upsert(&s.row, &s.secrets, &s.groups),
                 None => registry.remove(&changed.client_id),
             })
             .await?;
         Ok(changed.value)
     }
 
-    /// A page of clients, oldest first.
-    pub async fn list(&self, limit: i64, offset: i64) -> Result<Vec<Client>, DomainError> {
-        let rows = self
-            .db
-            .run(move |conn| client_rows::list(conn, limit, offset))
-            .await?;
-        Ok(rows.iter().map(Client::from).collect())
+    /// A page of the clients the caller may see, oldest first.
+    pub async fn list(
+        &self,
+        acting: &Acting,
+        selector: OrgSelector,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Client>, DomainError> {
+        let acting = acting.clone();
+        self.db
+            .read(move |conn| {
+                let reach = acting.reach_for(conn, &selector)?;
+                let rows = client_rows::list(conn, &reach, limit, offset)?;
+                Ok::<_, DomainError>(rows.iter().map(Client::from).collect())
+            })
+            .await
     }
 
-    /// One client.
-    pub async fn get(&self, id: String) -> Result<Client, DomainError> {
-        let row = self
-            .db
-            .run(move |conn| client_rows::find(conn, &id))
+    /// One client the caller may see.
+    pub async fn get(&self, acting: &Acting, id: String) -> Result<Client, DomainError> {
+        let acting = acting.clone();
+        self.db
+            .read(move |conn| Ok(Client::from(&visible(conn, &acting, &id)?)))
             .await
-            .map_err(DomainError::not_found("client"))?;
-        Ok(Client::from(&row))
     }
 
     /// A client's secrets (metadata only), revoked ones included.
-    pub async fn secrets(&self, id: String) -> Result<Vec<SecretRow>, DomainError> {
+    pub async fn secrets(
+        &self,
+        acting: &Acting,
+        id: String,
+    ) -> Result<Vec<SecretRow>, DomainError> {
+        let acting = acting.clone();
         self.db
-            .run(move |conn| {
-                client_rows::find(conn, &id)?;
-                client_rows::list_secrets(conn, &id)
+            .read(move |conn| {
+                visible(conn, &acting, &id)?;
+                Ok(client_rows::list_secrets(conn, &id)?)
             })
             .await
-            .map_err(DomainError::not_found("client"))
+    }
+
+    /// What a client holds and where each item comes from.
+    pub async fn permissions(
+        &self,
+        acting: &Acting,
+        id: String,
+    ) -> Result<Permissions, DomainError> {
+        let acting = acting.clone();
+        self.db
+            .read(move |conn| {
+                let row = visible(conn, &acting, &id)?;
+                let groups = group_rows::of_client(conn, &row.id)?;
+                let own = Client::from(&row);
+                Ok(Permissions::build(&own.scopes, &own.audiences, &groups))
+            })
+            .await
     }
 
     /// The time every command stores: `now` to the microsecond.
@@ -190,52 +234,45 @@ enum Configured {
     Allow,
 }
 
-/// The client a command acts on, read inside the command's transaction: it exists (else
-/// `404`), and the caller holds everything it holds (else `403`).
+/// A client by row id or client_id, inside the caller's reach (else `404`, as if it did not
+/// exist).
+pub fn visible(
+    conn: &mut DbConnection,
+    acting: &Acting,
+    id: &str,
+) -> Result<ClientRow, DomainError> {
+    let reach = acting.reach(conn)?;
+    let found = match client_rows::find_in(conn, &reach, id) {
+        Err(crate::storage::StoreError::NotFound) => {
+            client_rows::find_by_client_id_in(conn, &reach, id)
+        }
+        other => other,
+    };
+    found.map_err(DomainError::not_found("client"))
+}
+
+/// The client a command acts on, read inside the command's transaction: it is inside the
+/// caller's reach (else `404`), and the caller holds everything it holds, its groups' grants
+/// included (else `403`). Returns it and the groups it is in.
 fn target(
     conn: &mut DbConnection,
     id: &str,
     acting: &Acting,
     configured: Configured,
-) -> Result<Client, DomainError> {
-    let row = client_rows::find(conn, id).map_err(DomainError::not_found("client"))?;
+) -> Result<(Client, Vec<GroupRow>), DomainError> {
+    let row = visible(conn, acting, id)?;
     if configured == Configured::Refuse {
         refuse_configured(&row)?;
     }
-    let client = Client::from(&row);
-    require_covers(acting, &client)?;
-    Ok(client)
+    let groups = group_rows::of_client(conn, &row.id)?;
+    require_covers(acting, &holdings::client_with(&row, &groups))?;
+    Ok((Client::from(&row), groups))
 }
 
 /// CONTRACT: the caller must hold everything the target holds.
-fn require_covers(acting: &Acting, target: &Client) -> Result<(), DomainError> {
+fn require_covers(acting: &Acting, target: &Held) -> Result<(), DomainError> {
     acting
         .powers
         .require_covers(target.holdings())
         .map_err(DomainError::Forbidden)
-}
-
-/// CONTRACT: the last active holder of the full `admin` scope can't be deleted, disabled or
-/// demoted. Race-free: it runs inside the write transaction, one writer at a time.
-fn keep_last_admin(
-    conn: &mut DbConnection,
-    before: &Client,
-    after: Option<&Client>,
-) -> Result<(), DomainError> {
-    if !before.is_full_admin() || after.is_some_and(Client::is_full_admin) {
-        return Ok(());
-    }
-    let others = client_rows::active_admins(conn)?
-        .iter()
-        .map(Client::from)
-        .filter(|c| c.id != before.id && c.is_full_admin())
-        .count();
-    if others == 0 {
-        return Err(DomainError::Conflict(
-            "this is the last active admin service account with the full admin scope: \
-             create another before removing it"
-                .into(),
-        ));
-    }
-    Ok(())
 }

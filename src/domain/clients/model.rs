@@ -68,6 +68,13 @@ pub struct Client {
     /// null.
     #[serde(default)]
     pub default_audiences: Option<Vec<String>>,
+    /// Its organization's id (fixed at creation).
+    #[serde(default = "root_org")]
+    pub org_id: String,
+}
+
+fn root_org() -> String {
+    crate::storage::orgs::ROOT_ORG_ID.into()
 }
 
 fn managed_by_api() -> String {
@@ -101,6 +108,7 @@ impl From<&ClientRow> for Client {
             managed_by: r.managed_by.clone(),
             jwks: r.jwks.as_deref().and_then(|j| serde_json::from_str(j).ok()),
             default_audiences: r.default_audiences.as_deref().map(split_list),
+            org_id: r.org_id.clone(),
         }
     }
 }
@@ -130,6 +138,7 @@ impl Client {
             managed_by: self.managed_by.clone(),
             jwks: self.jwks.as_ref().map(|j| j.to_string()),
             default_audiences: self.default_audiences.as_deref().map(join_list),
+            org_id: self.org_id.clone(),
         }
     }
 
@@ -157,6 +166,7 @@ impl Client {
             managed_by: "api".into(),
             jwks: None,
             default_audiences: None,
+            org_id: root_org(),
         }
     }
 
@@ -179,15 +189,6 @@ impl Client {
         }
     }
 
-    /// What it holds, for the rule "no principal grants what it does not hold".
-    pub fn holdings(&self) -> crate::domain::powers::Holdings<'_> {
-        crate::domain::powers::Holdings {
-            scopes: &self.scopes,
-            audiences: &self.audiences,
-            admin_flag: self.is_admin_service_account,
-        }
-    }
-
     /// Any admin privilege: an admin-audience scope or the admin flag (CONTRACT: promotion is
     /// going from none to some).
     pub fn has_admin_privilege(&self) -> bool {
@@ -196,11 +197,5 @@ impl Client {
                 .scopes
                 .iter()
                 .any(|s| crate::domain::powers::is_admin_scope(s))
-    }
-
-    /// An active admin service account holding the full `admin` scope: one of those the last
-    /// can't be removed.
-    pub fn is_full_admin(&self) -> bool {
-        self.active && self.is_admin_service_account && self.scopes.iter().any(|s| s == "admin")
     }
 }

@@ -35,6 +35,8 @@ pub struct ClientPatch {
     pub jwks: Option<Option<serde_json::Value>>,
     /// Enabled.
     pub active: Option<bool>,
+    /// Can't change; accepted only when equal to the current value.
+    pub org_id: Option<String>,
 }
 
 impl ClientPatch {
@@ -42,6 +44,11 @@ impl ClientPatch {
     pub fn apply(self, mut c: Client) -> Result<Client, Vec<String>> {
         if self.client_id.as_ref().is_some_and(|id| *id != c.client_id) {
             return Err(vec!["client_id cannot change".into()]);
+        }
+        if self.org_id.as_ref().is_some_and(|o| *o != c.org_id) {
+            return Err(vec![
+                "org_id cannot change: a principal's organization is fixed at creation".into(),
+            ]);
         }
         macro_rules! merge {
             ($($field:ident),*) => { $( if let Some(v) = self.$field { c.$field = v; } )* };

@@ -59,7 +59,8 @@ impl ClientRegistry {
     /// a safety net for changes made elsewhere; a change made here updates its own entry).
     pub fn reload(&self, conn: &mut DbConnection) -> StoreResult<()> {
         let (rows, secret_rows) = client_rows::load_all(conn)?;
-        let map = build_map(&rows, secret_rows, self.configured_secrets());
+        let memberships = crate::storage::groups::load_client_memberships(conn)?;
+        let map = build_map(&rows, secret_rows, memberships, self.configured_secrets());
         *self.write_map() = map;
         Ok(())
     }
@@ -96,10 +97,10 @@ impl ClientRegistry {
 
     /// Puts one client's new state in place, as the change that made it committed: one entry
     /// written, not a reload (nor a copy) of every client.
-    pub fn upsert(&self, row: &ClientRow, secret_rows: &[SecretRow]) {
+    pub fn upsert(&self, row: &ClientRow, secret_rows: &[SecretRow], groups: &[String]) {
         let mut secrets = self.configured_secrets_of(&row.id);
         secrets.extend(secret_rows.iter().map(CachedSecret::from_row));
-        let entry = Arc::new(CachedClient::new(row, secrets));
+        let entry = Arc::new(CachedClient::new(row, secrets, groups.to_vec()));
         self.write_map().insert(row.client_id.clone(), entry);
     }
 
@@ -209,8 +210,13 @@ impl ClientRegistry {
 fn build_map(
     rows: &[ClientRow],
     secret_rows: Vec<SecretRow>,
+    memberships: Vec<(String, String)>,
     configured: HashMap<String, Vec<CachedSecret>>,
 ) -> ClientMap {
+    let mut groups_of: HashMap<String, Vec<String>> = HashMap::new();
+    for (client_pk, group_id) in memberships {
+        groups_of.entry(client_pk).or_default().push(group_id);
+    }
     let mut by_client: HashMap<String, Vec<CachedSecret>> = configured;
     for s in secret_rows {
         by_client
@@ -221,9 +227,10 @@ fn build_map(
     rows.iter()
         .map(|row| {
             let secrets = by_client.remove(&row.id).unwrap_or_default();
+            let groups = groups_of.remove(&row.id).unwrap_or_default();
             (
                 row.client_id.clone(),
-                Arc::new(CachedClient::new(row, secrets)),
+                Arc::new(CachedClient::new(row, secrets, groups)),
             )
         })
         .collect()

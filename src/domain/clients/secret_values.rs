@@ -68,7 +68,8 @@ pub fn add_generated(
     let plain = generate().map_err(|e| crate::domain::DomainError::Internal(e.to_string()))?;
     let row = new_row(master, &client.id, name, &plain, expires_at, now);
     crate::storage::clients::insert_secret(conn, &row)?;
-    record_created(conn, actor, &client.client_id, &row, now)?;
+    let target = crate::audit::Target::new("client", &client.client_id, &client.org_id);
+    record_created(conn, actor, target, &row, now)?;
     Ok((row, plain))
 }
 
@@ -76,7 +77,7 @@ pub fn add_generated(
 pub fn record_created(
     conn: &mut crate::storage::DbConnection,
     actor: &crate::audit::Actor,
-    client_id: &str,
+    target: crate::audit::Target<'_>,
     row: &SecretRow,
     now: DateTime<Utc>,
 ) -> crate::storage::StoreResult<()> {
@@ -85,8 +86,7 @@ pub fn record_created(
         conn,
         actor,
         "secret.created",
-        "client",
-        client_id,
+        target,
         serde_json::json!({"secret_id": row.id, "name": row.name, "expires_at": expires_at}),
         now,
     )

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{target, Changed, ClientService, Configured};
-use crate::audit;
+use crate::audit::{self, Target};
 use crate::domain::clients::secret_values;
 use crate::domain::{Acting, DomainError};
 use crate::storage::clients::{self as client_rows, SecretRow};
@@ -41,7 +41,7 @@ impl ClientService {
         }
         let (master, acting) = (self.master.clone(), acting.clone());
         self.change(move |conn| {
-            let client = target(conn, &id, &acting, Configured::Refuse)?;
+            let (client, _) = target(conn, &id, &acting, Configured::Refuse)?;
             if !secret_values::accepted_by(&client) {
                 return Err(DomainError::Invalid(vec![format!(
                     "this client authenticates with {}: a secret would never be accepted",
@@ -57,7 +57,7 @@ impl ClientService {
                 &acting.actor,
                 now,
             )?;
-            Changed::kept(conn, &id, client.client_id, added)
+            Changed::kept(conn, &client.id, client.client_id, added)
         })
         .await
     }
@@ -73,19 +73,18 @@ impl ClientService {
         let now = Self::at(now);
         let acting = acting.clone();
         self.change(move |conn| {
-            let client = target(conn, &id, &acting, Configured::Allow)?;
-            client_rows::revoke_secret(conn, &id, &secret_id, now.naive_utc())
+            let (client, _) = target(conn, &id, &acting, Configured::Allow)?;
+            client_rows::revoke_secret(conn, &client.id, &secret_id, now.naive_utc())
                 .map_err(DomainError::not_found("secret"))?;
             audit::record(
                 conn,
                 &acting.actor,
                 "secret.revoked",
-                "client",
-                &client.client_id,
+                Target::new("client", &client.client_id, &client.org_id),
                 json!({"secret_id": secret_id}),
                 now,
             )?;
-            Changed::kept(conn, &id, client.client_id, ())
+            Changed::kept(conn, &client.id, client.client_id, ())
         })
         .await
     }

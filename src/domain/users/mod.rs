@@ -6,13 +6,17 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 mod model;
+mod password;
 
 pub use model::*;
 
+use super::holdings::{self, keep_last_admin, Permissions};
+use super::tenancy::OrgSelector;
 use super::{Acting, DomainError};
-use crate::audit;
+use crate::audit::{self, Target};
 use crate::identifiers::enforce_username;
 use crate::storage::users::{self as user_rows, UserRow};
+use crate::storage::DbConnection;
 use crate::storage::{new_row_id, Db};
 
 /// A new user.
@@ -28,6 +32,8 @@ pub struct NewUser {
     pub password: Option<String>,
     /// Default true.
     pub active: Option<bool>,
+    /// Its organization (id or slug inside the caller's reach); the caller's when None.
+    pub org: Option<String>,
 }
 
 /// A partial update: `None` keeps the current value.
@@ -43,6 +49,8 @@ pub struct UserPatch {
     pub password: Option<String>,
     /// Enabled.
     pub active: Option<bool>,
+    /// Can't change; accepted only when equal to the current value.
+    pub org_id: Option<String>,
 }
 
 /// The user service: cheap to clone.
@@ -73,23 +81,46 @@ impl UserService {
         UserService { db }
     }
 
-    /// A page of users, oldest first.
-    pub async fn list(&self, limit: i64, offset: i64) -> Result<Vec<User>, DomainError> {
-        let rows = self
-            .db
-            .run(move |conn| user_rows::list(conn, limit, offset))
-            .await?;
-        Ok(rows.iter().map(User::from).collect())
+    /// A page of the users the caller may see, oldest first.
+    pub async fn list(
+        &self,
+        acting: &Acting,
+        selector: OrgSelector,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<User>, DomainError> {
+        let acting = acting.clone();
+        self.db
+            .read(move |conn| {
+                let reach = acting.reach_for(conn, &selector)?;
+                let rows = user_rows::list(conn, &reach, limit, offset)?;
+                Ok(rows.iter().map(User::from).collect())
+            })
+            .await
     }
 
-    /// One user.
-    pub async fn get(&self, id: String) -> Result<User, DomainError> {
-        let row = self
-            .db
-            .run(move |conn| user_rows::find(conn, &id))
+    /// One user the caller may see.
+    pub async fn get(&self, acting: &Acting, id: String) -> Result<User, DomainError> {
+        let acting = acting.clone();
+        self.db
+            .read(move |conn| Ok(User::from(&visible(conn, &acting, &id)?)))
             .await
-            .map_err(DomainError::not_found("user"))?;
-        Ok(User::from(&row))
+    }
+
+    /// What a user holds (its groups' grants) and where each item comes from.
+    pub async fn permissions(
+        &self,
+        acting: &Acting,
+        id: String,
+    ) -> Result<Permissions, DomainError> {
+        let acting = acting.clone();
+        self.db
+            .read(move |conn| {
+                let row = visible(conn, &acting, &id)?;
+                let groups = crate::storage::groups::of_user(conn, &row.id)?;
+                Ok(Permissions::build(&[], &[], &groups))
+            })
+            .await
     }
 
     /// Creates a user; its identifiers (username and id) are claimed in the same transaction.
@@ -112,20 +143,22 @@ impl UserService {
             active: new.active.unwrap_or(true),
             created_at: now,
             updated_at: now,
+            org_id: String::new(),
         };
         validate(&row).map_err(DomainError::Invalid)?;
         row.password_hash = hash_off_workers(new.password).await?;
-        let actor = acting.actor.clone();
+        let (acting, org) = (acting.clone(), new.org);
         self.db
             .write(
                 move |conn| {
+                    row.org_id = acting.org_for_new(conn, org.as_deref())?;
+                    let actor = &acting.actor;
                     user_rows::insert(conn, &row)?;
                     audit::record(
                         conn,
-                        &actor,
+                        actor,
                         "user.created",
-                        "user",
-                        &row.username,
+                        Target::new("user", &row.username, &row.org_id),
                         json!({"after": User::from(&row)}),
                         row.created_at.and_utc(),
                     )?;
@@ -147,50 +180,60 @@ impl UserService {
         let now = at(now);
         let wanted_name = patch.username.clone();
         let new_hash = hash_off_workers(patch.password.clone()).await?;
-        let actor = acting.actor.clone();
+        let acting = acting.clone();
         self.db
             .write(
                 move |conn| {
-                    let before =
-                        user_rows::find(conn, &id).map_err(DomainError::not_found("user"))?;
-                    // The stored name, as written or in its enforced form (older rows may
-                    // predate enforcement).
-                    let same = |u: &String| {
-                        *u == before.username
-                            || enforce_username(u).is_ok_and(|e| e == before.username)
-                    };
-                    if wanted_name.as_ref().is_some_and(|u| !same(u)) {
-                        return Err(DomainError::Invalid(vec!["username cannot change".into()]));
-                    }
-                    let mut after = before.clone();
-                    if let Some(v) = patch.display_name {
-                        after.display_name = v;
-                    }
-                    if let Some(v) = patch.email {
-                        after.email = v;
-                    }
-                    if let Some(v) = patch.active {
-                        after.active = v;
-                    }
-                    let password_changed = new_hash.is_some();
-                    if new_hash.is_some() {
-                        after.password_hash = new_hash;
-                    }
-                    validate(&after).map_err(DomainError::Invalid)?;
-                    after.updated_at = now;
-                    user_rows::update(conn, &after)?;
-                    // The password is never part of an event, only the fact that it changed.
-                    audit::record(
-                        conn,
-                        &actor,
-                        "user.updated",
-                        "user",
-                        &after.username,
-                        json!({"before": User::from(&before), "after": User::from(&after),
+                    keep_last_admin(conn, |conn| {
+                        let before = target(conn, &acting, &id)?;
+                        let actor = &acting.actor;
+                        if patch.org_id.as_ref().is_some_and(|o| *o != before.org_id) {
+                            return Err(DomainError::Invalid(vec![
+                                "org_id cannot change: a principal's organization is fixed at \
+                             creation"
+                                    .into(),
+                            ]));
+                        }
+                        // The stored name, as written or in its enforced form (older rows may
+                        // predate enforcement).
+                        let same = |u: &String| {
+                            *u == before.username
+                                || enforce_username(u).is_ok_and(|e| e == before.username)
+                        };
+                        if wanted_name.as_ref().is_some_and(|u| !same(u)) {
+                            return Err(DomainError::Invalid(
+                                vec!["username cannot change".into()],
+                            ));
+                        }
+                        let mut after = before.clone();
+                        if let Some(v) = patch.display_name {
+                            after.display_name = v;
+                        }
+                        if let Some(v) = patch.email {
+                            after.email = v;
+                        }
+                        if let Some(v) = patch.active {
+                            after.active = v;
+                        }
+                        let password_changed = new_hash.is_some();
+                        if new_hash.is_some() {
+                            after.password_hash = new_hash;
+                        }
+                        validate(&after).map_err(DomainError::Invalid)?;
+                        after.updated_at = now;
+                        user_rows::update(conn, &after)?;
+                        // The password is never part of an event, only the fact that it changed.
+                        audit::record(
+                            conn,
+                            actor,
+                            "user.updated",
+                            Target::new("user", &after.username, &after.org_id),
+                            json!({"before": User::from(&before), "after": User::from(&after),
                                "password_changed": password_changed}),
-                        now.and_utc(),
-                    )?;
-                    Ok(User::from(&after))
+                            now.and_utc(),
+                        )?;
+                        Ok(User::from(&after))
+                    })
                 },
                 |_| {},
             )
@@ -205,85 +248,51 @@ impl UserService {
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         let now = at(now);
-        let actor = acting.actor.clone();
+        let acting = acting.clone();
         self.db
             .write(
                 move |conn| {
-                    let row =
-                        user_rows::delete(conn, &id).map_err(DomainError::not_found("user"))?;
-                    audit::record(
-                        conn,
-                        &actor,
-                        "user.deleted",
-                        "user",
-                        &row.username,
-                        json!({"before": User::from(&row)}),
-                        now.and_utc(),
-                    )?;
-                    Ok::<_, DomainError>(())
+                    keep_last_admin(conn, |conn| {
+                        let row = target(conn, &acting, &id)?;
+                        user_rows::delete(conn, &row.id)?;
+                        let actor = &acting.actor;
+                        audit::record(
+                            conn,
+                            actor,
+                            "user.deleted",
+                            Target::new("user", &row.username, &row.org_id),
+                            json!({"before": User::from(&row)}),
+                            now.and_utc(),
+                        )?;
+                        Ok::<_, DomainError>(())
+                    })
                 },
                 |_| {},
             )
             .await
     }
+}
 
-    /// A person changes its own password: the current one is checked (off the workers), and
-    /// the change applies only if nobody changed the password in between.
-    pub async fn change_own_password(
-        &self,
-        acting: &Acting,
-        username: String,
-        current: String,
-        new_password: String,
-        now: DateTime<Utc>,
-    ) -> Result<(), DomainError> {
-        let now = at(now);
-        let lookup = username.clone();
-        let user = self
-            .db
-            .run(move |conn| user_rows::find_by_username(conn, &lookup))
-            .await
-            .map_err(DomainError::not_found("user"))?;
-        let seen = user.password_hash.clone();
-        let ok = actix_web::web::block(move || {
-            seen.as_deref()
-                .is_some_and(|h| verify_password(&current, h))
-        })
-        .await
-        .map_err(|e| DomainError::Internal(e.to_string()))?;
-        if !ok {
-            return Err(DomainError::Forbidden(
-                "the current password is wrong".into(),
-            ));
+/// A user by id or username, inside the caller's reach (else `404`).
+pub fn visible(conn: &mut DbConnection, acting: &Acting, id: &str) -> Result<UserRow, DomainError> {
+    let reach = acting.reach(conn)?;
+    let found = match user_rows::find_in(conn, &reach, id) {
+        Err(crate::storage::StoreError::NotFound) => {
+            user_rows::find_by_username_in(conn, &reach, id)
         }
-        let hash = hash_off_workers(Some(new_password)).await?;
-        let actor = acting.actor.clone();
-        self.db
-            .write(
-                move |conn| {
-                    let mut row = user_rows::find_by_username(conn, &username)
-                        .map_err(DomainError::not_found("user"))?;
-                    if row.password_hash != user.password_hash {
-                        return Err(DomainError::Conflict(
-                            "the password changed meanwhile: try again".into(),
-                        ));
-                    }
-                    row.password_hash = hash;
-                    row.updated_at = now;
-                    user_rows::update(conn, &row)?;
-                    audit::record(
-                        conn,
-                        &actor,
-                        "user.password_changed",
-                        "user",
-                        &row.username,
-                        json!({}),
-                        now.and_utc(),
-                    )?;
-                    Ok(())
-                },
-                |_| {},
-            )
-            .await
-    }
+        other => other,
+    };
+    found.map_err(DomainError::not_found("user"))
+}
+
+/// The user a command acts on: inside the caller's reach (else `404`), and holding nothing
+/// (through its groups) that the caller does not (else `403`).
+fn target(conn: &mut DbConnection, acting: &Acting, id: &str) -> Result<UserRow, DomainError> {
+    let row = visible(conn, acting, id)?;
+    let held = holdings::of_user(conn, &row)?;
+    acting
+        .powers
+        .require_covers(held.holdings())
+        .map_err(DomainError::Forbidden)?;
+    Ok(row)
 }

@@ -28,6 +28,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Its organization's id (fixed at creation).
+    pub org_id: String,
 }
 
 impl From<&UserRow> for User {
@@ -41,6 +43,7 @@ impl From<&UserRow> for User {
             has_password: r.password_hash.is_some(),
             created_at: DateTime::from_naive_utc_and_offset(r.created_at, Utc),
             updated_at: DateTime::from_naive_utc_and_offset(r.updated_at, Utc),
+            org_id: r.org_id.clone(),
         }
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{claims, Decided, TokenFor};
 use crate::domain::clients::{valid_scope_token, CachedClient};
+use crate::domain::directory::View;
 use crate::domain::Core;
 use crate::oauth::client_auth::authenticate_client;
 use crate::oauth::error::{ErrorCode, OAuthError};
@@ -43,8 +44,14 @@ pub async fn grant(
     if !(client.confidential && client.is_service_account && client.client_credentials) {
         return Err(unauthorized());
     }
-    let scope = granted_scope(&client, requested)?;
-    let audiences = granted_audiences(&client, targets, &state.settings.admin.audience)?;
+    let (scope, audiences) = {
+        // What it holds now: its own grants and its groups', from memory.
+        let view = state.directory.view();
+        let held = Held::of(&client, &view);
+        let scope = granted_scope(&client, &held, requested)?;
+        let audiences = granted_audiences(&client, &held, targets, &state.settings.admin.audience)?;
+        (scope, audiences)
+    };
     let token = &state.settings.token;
     let ttl = client
         .token_ttl_seconds
@@ -59,6 +66,7 @@ pub async fn grant(
             scope,
             principal_type: SERVICE_ACCOUNT,
             ttl,
+            org_id: client.org_id.clone(),
         },
         now,
     )?;
@@ -125,32 +133,58 @@ fn requested_targets(params: &Params) -> Result<Vec<String>, OAuthError> {
     Ok(targets)
 }
 
-/// The scopes granted, in the client's order (a stable scope string).
+/// What a client may ask for now: its own scopes and audiences, then its groups' (borrowed
+/// from the registry entry and the directory; nothing copied).
+struct Held<'a> {
+    scopes: Vec<&'a str>,
+    audiences: Vec<&'a str>,
+}
+
+impl<'a> Held<'a> {
+    fn of(client: &'a CachedClient, view: &'a View<'_>) -> Self {
+        let mut held = Held {
+            scopes: client.scopes.iter().map(String::as_str).collect(),
+            audiences: client.audiences.iter().map(String::as_str).collect(),
+        };
+        for grants in client.groups.iter().filter_map(|g| view.group(g)) {
+            for s in &grants.scopes {
+                if !held.scopes.contains(&s.as_str()) {
+                    held.scopes.push(s);
+                }
+            }
+            for a in &grants.audiences {
+                if !held.audiences.contains(&a.as_str()) {
+                    held.audiences.push(a);
+                }
+            }
+        }
+        held
+    }
+}
+
+/// The scopes granted, in the order held (a stable scope string).
 fn granted_scope(
     client: &CachedClient,
+    held: &Held<'_>,
     requested: Option<Vec<&str>>,
 ) -> Result<String, OAuthError> {
     let granted: Vec<&str> = match requested {
-        None => client
+        None => held
             .scopes
             .iter()
-            .map(String::as_str)
+            .copied()
             .filter(|s| client.default_scopes.iter().any(|d| d == s))
             .collect(),
         Some(requested) => {
-            if let Some(bad) = requested
-                .iter()
-                .find(|s| !client.scopes.iter().any(|a| a == *s))
-            {
+            if let Some(bad) = requested.iter().find(|s| !held.scopes.contains(s)) {
                 return Err(OAuthError::new(
                     ErrorCode::InvalidScope,
                     format!("the scope {bad} is not allowed for this client"),
                 ));
             }
-            client
-                .scopes
+            held.scopes
                 .iter()
-                .map(String::as_str)
+                .copied()
                 .filter(|s| requested.contains(s))
                 .collect()
         }
@@ -158,18 +192,19 @@ fn granted_scope(
     Ok(granted.join(" "))
 }
 
-/// The audiences granted: those asked for, else the client's defaults. CONTRACT: a token
-/// that carries the admin audience carries no other.
+/// The audiences granted: those asked for, else the client's defaults (all it holds when it
+/// has none set). CONTRACT: a token that carries the admin audience carries no other.
 fn granted_audiences(
     client: &Arc<CachedClient>,
+    held: &Held<'_>,
     targets: Vec<String>,
     admin_audience: &str,
 ) -> Result<Vec<String>, OAuthError> {
     let audiences = if targets.is_empty() {
-        let defaults = client
-            .default_audiences
-            .as_ref()
-            .unwrap_or(&client.audiences);
+        let defaults: Vec<String> = match &client.default_audiences {
+            Some(d) => d.clone(),
+            None => held.audiences.iter().map(|a| a.to_string()).collect(),
+        };
         if defaults.is_empty() {
             return Err(OAuthError::new(
                 ErrorCode::InvalidTarget,
@@ -182,9 +217,12 @@ fn granted_audiences(
                 "name the audience: a token for the admin API carries no other audience",
             ));
         }
-        defaults.clone()
+        defaults
     } else {
-        if let Some(bad) = targets.iter().find(|t| !client.audiences.contains(t)) {
+        if let Some(bad) = targets
+            .iter()
+            .find(|t| !held.audiences.contains(&t.as_str()))
+        {
             return Err(OAuthError::new(
                 ErrorCode::InvalidTarget,
                 format!("the audience {bad} is not allowed for this client"),

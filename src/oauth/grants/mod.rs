@@ -58,6 +58,8 @@ pub struct TokenFor<'a> {
     pub principal_type: &'static str,
     /// Lifetime, seconds.
     pub ttl: i64,
+    /// The principal's organization.
+    pub org_id: String,
 }
 
 /// RFC 9068 claims issued at `now`; the `jti` carries the issue time to the microsecond.
@@ -79,6 +81,7 @@ pub fn claims(t: TokenFor<'_>, now: DateTime<Utc>) -> Result<AccessTokenClaims, 
         client_id: t.client_id,
         scope: t.scope,
         principal_type: t.principal_type.to_string(),
+        org_id: Some(t.org_id),
     })
 }
 

@@ -55,6 +55,7 @@ pub(super) fn service_claims(client_id: &str, scope: &str) -> AccessTokenClaims 
         client_id: client_id.into(),
         scope: scope.into(),
         principal_type: SERVICE_ACCOUNT.into(),
+        org_id: Some("00000000-0000-0000-0000-000000000000".into()),
     }
 }
 

@@ -94,6 +94,10 @@ pub struct CachedClient {
     pub default_audiences: Option<Vec<String>>,
     /// Its public keys for `private_key_jwt`, by kid, each pinned to its algorithm.
     pub assertion_keys: HashMap<String, Arc<VerifyKey>>,
+    /// Its organization.
+    pub org_id: String,
+    /// The groups it is in (their grants are in the directory).
+    pub groups: Vec<String>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -101,7 +105,7 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 }
 
 impl CachedClient {
-    pub(super) fn new(row: &ClientRow, secrets: Vec<CachedSecret>) -> Self {
+    pub(super) fn new(row: &ClientRow, secrets: Vec<CachedSecret>, groups: Vec<String>) -> Self {
         let grants = split_list(&row.grant_types);
         CachedClient {
             id: row.id.clone(),
@@ -124,6 +128,8 @@ impl CachedClient {
                 .as_deref()
                 .and_then(|j| crate::resource::parse_jwks(j.as_bytes()).ok())
                 .unwrap_or_default(),
+            org_id: row.org_id.clone(),
+            groups,
         }
     }
 }

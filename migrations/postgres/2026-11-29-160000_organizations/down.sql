@@ -1,0 +1,10 @@
+DROP INDEX audit_events_org;
+ALTER TABLE audit_events DROP COLUMN org_id;
+DROP TABLE group_members;
+DROP TABLE groups;
+DROP TRIGGER users_org_fixed ON users;
+ALTER TABLE users DROP COLUMN org_id;
+DROP TRIGGER clients_org_fixed ON clients;
+ALTER TABLE clients DROP COLUMN org_id;
+DROP TABLE organizations;
+DROP FUNCTION castellan_refuse();

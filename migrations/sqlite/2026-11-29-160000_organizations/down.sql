@@ -1,0 +1,15 @@
+DROP INDEX audit_events_org;
+ALTER TABLE audit_events DROP COLUMN org_id;
+DROP TABLE group_members;
+DROP TABLE groups;
+DROP TRIGGER users_org_fixed;
+DROP TRIGGER users_org_required;
+DROP INDEX users_org;
+DROP INDEX users_id_org;
+ALTER TABLE users DROP COLUMN org_id;
+DROP TRIGGER clients_org_fixed;
+DROP TRIGGER clients_org_required;
+DROP INDEX clients_org;
+DROP INDEX clients_id_org;
+ALTER TABLE clients DROP COLUMN org_id;
+DROP TABLE organizations;
