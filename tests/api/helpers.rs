@@ -160,12 +160,14 @@ impl TestApp {
         (client_id.to_string(), secret)
     }
 
-    /// Re-reads clients and keys from the store, as the background job does.
+    /// Re-reads organizations, groups, clients and keys from the store, as the background job
+    /// does.
     pub async fn reload(&self) {
         let state = self.state.clone();
         self.state
             .db
             .run(move |conn| {
+                state.directory.reload(conn)?;
                 state.clients.reload(conn)?;
                 state
                     .keys

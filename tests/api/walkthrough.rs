@@ -43,7 +43,10 @@ fn tools_present() -> bool {
     });
     if !present {
         let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-        assert!(!ci, "curl and jq are needed to run the README's walk-through");
+        assert!(
+            !ci,
+            "curl and jq are needed to run the README's walk-through"
+        );
         eprintln!("SKIPPED: the README walk-through needs curl and jq");
     }
     present
@@ -77,7 +80,10 @@ async fn the_readme_walkthrough_of_organizations_and_groups_runs_as_written(back
         String::from_utf8_lossy(&out.stderr)
     );
     let got: Vec<&str> = stdout.lines().collect();
-    assert_eq!(got, expected, "the README shows another output than the walk-through prints");
+    assert_eq!(
+        got, expected,
+        "the README shows another output than the walk-through prints"
+    );
 }
 
 on_both_backends!(the_readme_walkthrough_of_organizations_and_groups_runs_as_written);

@@ -186,8 +186,8 @@ impl ClientService {
         let acting = acting.clone();
         self.db
             .read(move |conn| {
-                visible(conn, &acting, &id)?;
-                Ok(client_rows::list_secrets(conn, &id)?)
+                let row = visible(conn, &acting, &id)?;
+                Ok(client_rows::list_secrets(conn, &row.id)?)
             })
             .await
     }

@@ -157,13 +157,14 @@ impl OrgService {
             if let Some(active) = patch.active {
                 after.active = active;
             }
-            if before.active && !after.active {
-                if before.parent_id.is_none() {
-                    return Err(DomainError::Conflict(
-                        "the root organization can't be disabled".into(),
-                    ));
-                }
-                // Disabling takes power from everyone inside: the caller must cover them all.
+            if before.active && !after.active && before.parent_id.is_none() {
+                return Err(DomainError::Conflict(
+                    "the root organization can't be disabled".into(),
+                ));
+            }
+            if before.active != after.active {
+                // Disabling takes power from everyone inside, enabling gives it back: either
+                // way the caller must cover them all.
                 require_covers_everyone(conn, &acting, &before.id)?;
             }
             after.updated_at = now;
