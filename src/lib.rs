@@ -7,6 +7,7 @@ pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod console;
 pub mod config;
 pub mod domain;
 pub mod identifiers;

@@ -94,6 +94,7 @@ impl Application {
                 .configure(health::routes)
                 .app_data(admin_guard.clone())
                 .configure(crate::admin::routes)
+                .configure(crate::console::routes)
         })
         .on_connect(move |connection, data| connections.on_connect(connection, data))
         .listen(listener)
