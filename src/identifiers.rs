@@ -14,9 +14,16 @@ pub const MAX_CHARS: usize = 128;
 /// Names no principal may take (compared by [`comparison_key`], so `SYSTEM` and a Cyrillic
 /// `ѕystem` are taken too). `system` is the audit actor of start-up and the CLI; `castellan` is
 /// the server's own name (the default realm, the issuer's product); `anonymous` is what logs and
-/// people read as "nobody signed in"; `root` is the root organization's slug. A principal holding
+/// people read as "nobody signed in"; `root` is the root organization's slug; `castellan-console`
+/// is the console's built-in client. A principal holding
 /// one of these would pass for Castellan itself in the audit trail.
-pub const RESERVED: &[&str] = &["system", "castellan", "anonymous", "root"];
+pub const RESERVED: &[&str] = &[
+    "system",
+    "castellan",
+    "castellan-console",
+    "anonymous",
+    "root",
+];
 
 /// Why a character can't be seen, or `None` when it can. Default-ignorable code points are those
 /// of Unicode's DerivedCoreProperties (the same list UTS #39's skeleton drops); bidi controls

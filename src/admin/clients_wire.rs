@@ -45,6 +45,8 @@ pub struct CreateClientRequest {
     pub active: Option<bool>,
     /// Its organization (an id or slug inside the caller's reach); default: the caller's.
     pub org_id: Option<String>,
+    /// Redirect URIs for the authorization_code grant (exact match).
+    pub redirect_uris: Option<Vec<String>>,
 }
 
 /// `PATCH /admin/v1/clients/{id}` body: fields not sent keep their values.
@@ -89,6 +91,8 @@ pub struct UpdateClientRequest {
     pub active: Option<bool>,
     /// Can't change: accepted only when equal to the current value (else 422).
     pub org_id: Option<String>,
+    /// Redirect URIs for the authorization_code grant (exact match).
+    pub redirect_uris: Option<Vec<String>>,
 }
 
 /// Tells "absent" (outer None) from "null" (Some(None)).
@@ -155,6 +159,7 @@ impl From<UpdateClientRequest> for ClientPatch {
             jwks: r.jwks,
             active: r.active,
             org_id: r.org_id,
+            redirect_uris: r.redirect_uris,
         }
     }
 }
@@ -197,6 +202,7 @@ impl CreateClientRequest {
             jwks: self.jwks,
             // Set by the domain from `org_id` (or the caller's organization).
             org_id: String::new(),
+            redirect_uris: self.redirect_uris.unwrap_or_default(),
         }
     }
 }

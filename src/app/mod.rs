@@ -63,6 +63,7 @@ impl Application {
         let app_state = state.clone();
         let metrics = web::Data::new(Metrics::new().map_err(|e| StartError(e.to_string()))?);
         let limiter = web::Data::new(RateLimiter::new(&state.settings.rate_limit));
+        let sign_in_limits = web::Data::new(crate::domain::people::SignInLimits::default());
         let (app_metrics, management_metrics) = (metrics.clone(), metrics);
         let admin_guard = web::Data::new(crate::admin::guard(
             &state.issuer,
@@ -79,6 +80,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(app_metrics.clone())
                 .app_data(limiter.clone())
+                .app_data(sign_in_limits.clone())
                 // Innermost first: the caller limits, timing, then the request id, then the
                 // access log around all, so that the log line sees the id in the response.
                 .wrap(middleware::from_fn(limits::body_deadline))

@@ -121,6 +121,10 @@ pub fn prepare(settings: Settings) -> Result<(Core, Option<Bootstrapped>), Start
     clients
         .set_configured_secrets(&mut conn, configured)
         .map_err(|e| start_err("loading clients")(e.to_string()))?;
+    clients.put_builtin(&crate::domain::people::console_client(
+        &settings.issuer(),
+        &settings.admin.audience,
+    ));
     let directory = Directory::load(&mut conn)
         .map_err(|e| start_err("loading organizations and groups")(e.to_string()))?;
     drop(conn);

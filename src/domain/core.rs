@@ -13,6 +13,7 @@ use crate::storage::Db;
 use super::clients::{ClientRules, ClientService};
 use super::groups::GroupService;
 use super::orgs::OrgService;
+use super::people::PeopleService;
 use super::users::UserService;
 
 /// The domain's shared state.
@@ -56,6 +57,11 @@ impl Core {
             self.directory.clone(),
             self.clients.clone(),
         )
+    }
+
+    /// The people service (sign-in, codes, refresh tokens) over this store.
+    pub fn people(&self) -> PeopleService {
+        PeopleService::new(self.db.clone(), self.master.clone())
     }
 
     /// The user service over this store.

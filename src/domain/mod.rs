@@ -10,6 +10,7 @@ pub mod error;
 pub mod groups;
 pub mod holdings;
 pub mod orgs;
+pub mod people;
 pub mod powers;
 pub mod tenancy;
 pub mod tokens;

@@ -23,11 +23,16 @@ pub fn metadata(state: &Core) -> serde_json::Value {
     let alg = crate::keys::signer::alg_name(state.keys.current().signer.alg());
     json!({
         "issuer": iss,
+        "authorization_endpoint": format!("{iss}/oauth2/authorize"),
         "token_endpoint": format!("{iss}/oauth2/token"),
         "jwks_uri": format!("{iss}/.well-known/jwks.json"),
-        "grant_types_supported": ["client_credentials"],
-        "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+        "token_endpoint_auth_methods_supported":
+            ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         // The algorithms of the keys a client may register for private_key_jwt (never HS*;
         // clients::check_jwks).
         "token_endpoint_auth_signing_alg_values_supported":

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     InvalidClient,
     /// The client may not use this grant.
     UnauthorizedClient,
+    /// The code or refresh token is invalid, expired, revoked, used, or not this client's.
+    InvalidGrant,
     /// The grant type is not supported.
     UnsupportedGrantType,
     /// The scope is unknown, malformed or not allowed.
@@ -39,6 +41,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::InvalidClient => "invalid_client",
             ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
             ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             ErrorCode::InvalidScope => "invalid_scope",
             ErrorCode::InvalidTarget => "invalid_target",

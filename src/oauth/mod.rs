@@ -1,6 +1,7 @@
 //! The OAuth 2.0 endpoints: token, introspection, revocation, discovery, JWKS.
 
 pub use crate::resource::claims;
+pub mod authorize;
 pub mod client_auth;
 pub mod discovery;
 pub mod error;
@@ -16,6 +17,16 @@ use actix_web::web;
 /// Mounts the OAuth routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        web::resource("/oauth2/authorize")
+            .route(web::get().to(authorize::get_authorize))
+            .route(web::post().to(authorize::post_authorize)),
+    )
+    .service(
+        web::resource("/oauth2/logout")
+            .route(web::post().to(authorize::post_logout))
+            .default_service(web::to(token::method_not_allowed)),
+    )
+    .service(
         web::resource("/oauth2/token")
             .route(web::post().to(token::post_token))
             .default_service(web::to(token::method_not_allowed)),

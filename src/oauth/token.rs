@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::error::{ErrorCode, OAuthError};
-use super::grants::{self, client_credentials};
+use super::grants::{self, client_credentials, people};
 use super::ratelimit::RateLimiter;
 use super::request::{client_auth, read_form, Params};
 use crate::domain::Core;
@@ -53,9 +53,11 @@ async fn issue(
     let decided = match params.get("grant_type") {
         None => Err(OAuthError::invalid_request("grant_type is missing")),
         Some("client_credentials") => client_credentials::grant(state, &auth, &params, now).await,
+        Some("authorization_code") => people::authorization_code(state, &auth, &params, now).await,
+        Some("refresh_token") => people::refresh_token(state, &auth, &params, now).await,
         Some(_) => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
-            "this server supports grant_type=client_credentials",
+            "this server supports client_credentials, authorization_code and refresh_token",
         )),
     };
     let decided = match decided {
@@ -72,15 +74,19 @@ async fn issue(
     limits.check_client(&decided.client.client_id)?;
     let issued = grants::sign(&state.keys, decided)?;
     metrics.token_issued(&issued.client.client_id);
+    let mut body = json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "scope": issued.scope,
+    });
+    if let Some(refresh) = issued.refresh_token {
+        body["refresh_token"] = json!(refresh);
+    }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
-        .json(json!({
-            "access_token": issued.access_token,
-            "token_type": "Bearer",
-            "expires_in": issued.expires_in,
-            "scope": issued.scope,
-        })))
+        .json(body))
 }
 
 /// Any method but POST on an OAuth endpoint.

@@ -61,6 +61,8 @@ pub struct ClientRow {
     pub default_audiences: Option<String>,
     /// Its organization (fixed at creation).
     pub org_id: String,
+    /// Space-separated redirect URIs (authorization_code), matched exactly.
+    pub redirect_uris: String,
 }
 
 impl ClientRow {
@@ -129,6 +131,7 @@ pub fn update(conn: &mut DbConnection, row: &ClientRow) -> StoreResult<()> {
             clients::updated_at.eq(row.updated_at),
             clients::jwks.eq(&row.jwks),
             clients::default_audiences.eq(&row.default_audiences),
+            clients::redirect_uris.eq(&row.redirect_uris),
         ))
         .execute(conn)
         .map_err(StoreError::from_diesel)?;

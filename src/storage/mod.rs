@@ -10,6 +10,7 @@ pub mod groups;
 pub mod keys;
 mod migrate;
 pub mod orgs;
+pub mod people;
 mod pool;
 pub mod principals;
 pub mod revoked;

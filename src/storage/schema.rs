@@ -34,6 +34,7 @@ diesel::table! {
         jwks -> Nullable<Text>,
         default_audiences -> Nullable<Text>,
         org_id -> Text,
+        redirect_uris -> Text,
     }
 }
 
@@ -148,6 +149,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    auth_codes (code_hash) {
+        code_hash -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        redirect_uri -> Text,
+        pkce -> Text,
+        scope -> Text,
+        audiences -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        family_id -> Text,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        scope -> Text,
+        audiences -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    family_tokens (jti) {
+        jti -> Text,
+        family_id -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    console_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        scope -> Text,
+        family_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(client_secrets -> clients (client_pk));
 diesel::allow_tables_to_appear_in_same_query!(
     principals,
@@ -161,4 +220,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     groups,
     group_members,
+    sessions,
+    auth_codes,
+    refresh_tokens,
+    family_tokens,
+    console_sessions,
 );

@@ -45,6 +45,8 @@ mod orgs_races;
 mod orgs_rules;
 mod orgs_store;
 mod orgs_support;
+mod people_flow;
+mod people_support;
 mod private_key_jwt;
 mod private_key_jwt_refusals;
 mod private_key_jwt_registration;

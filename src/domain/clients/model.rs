@@ -71,6 +71,10 @@ pub struct Client {
     /// Its organization's id (fixed at creation).
     #[serde(default = "root_org")]
     pub org_id: String,
+    /// Where the authorization endpoint may send a person back (exact match; a loopback IP
+    /// literal matches on any port, RFC 8252 §7.3).
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
 }
 
 fn root_org() -> String {
@@ -109,6 +113,7 @@ impl From<&ClientRow> for Client {
             jwks: r.jwks.as_deref().and_then(|j| serde_json::from_str(j).ok()),
             default_audiences: r.default_audiences.as_deref().map(split_list),
             org_id: r.org_id.clone(),
+            redirect_uris: split_list(&r.redirect_uris),
         }
     }
 }
@@ -139,6 +144,7 @@ impl Client {
             jwks: self.jwks.as_ref().map(|j| j.to_string()),
             default_audiences: self.default_audiences.as_deref().map(join_list),
             org_id: self.org_id.clone(),
+            redirect_uris: join_list(&self.redirect_uris),
         }
     }
 
@@ -167,6 +173,7 @@ impl Client {
             jwks: None,
             default_audiences: None,
             org_id: root_org(),
+            redirect_uris: Vec::new(),
         }
     }
 

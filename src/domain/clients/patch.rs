@@ -37,6 +37,8 @@ pub struct ClientPatch {
     pub active: Option<bool>,
     /// Can't change; accepted only when equal to the current value.
     pub org_id: Option<String>,
+    /// Redirect URIs.
+    pub redirect_uris: Option<Vec<String>>,
 }
 
 impl ClientPatch {
@@ -67,7 +69,8 @@ impl ClientPatch {
             is_service_account,
             is_admin_service_account,
             active,
-            jwks
+            jwks,
+            redirect_uris
         );
         Ok(c)
     }

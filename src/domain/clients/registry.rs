@@ -37,6 +37,8 @@ pub struct ClientRegistry {
     /// `client_id` + `jti` of assertions already used here, with the end of their acceptance
     /// (a fast first filter; the store's `used_assertions` decides for the deployment).
     seen_assertions: Mutex<HashMap<String, i64>>,
+    /// Clients built into the server (the console), never stored.
+    builtin: RwLock<HashMap<String, Arc<CachedClient>>>,
 }
 
 impl ClientRegistry {
@@ -50,6 +52,7 @@ impl ClientRegistry {
             dummy_hash,
             configured: RwLock::new(HashMap::new()),
             seen_assertions: Mutex::new(HashMap::new()),
+            builtin: RwLock::new(HashMap::new()),
         };
         registry.reload(conn)?;
         Ok(registry)
@@ -112,7 +115,23 @@ impl ClientRegistry {
     /// A client by client_id. Counts nothing: a count of misses would tell an operator's
     /// metrics, and whoever reads them, which presented client_ids exist (CONTRACT).
     pub fn get(&self, client_id: &str) -> Option<Arc<CachedClient>> {
-        self.read_map().get(client_id).cloned()
+        if let Some(c) = self.read_map().get(client_id) {
+            return Some(c.clone());
+        }
+        let builtin = match self.builtin.read() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        builtin.get(client_id).cloned()
+    }
+
+    /// Adds a client built into the server (not stored; its identifier is reserved).
+    pub fn put_builtin(&self, row: &ClientRow) {
+        let entry = Arc::new(CachedClient::new(row, Vec::new(), Vec::new()));
+        match self.builtin.write() {
+            Ok(mut g) => g.insert(row.client_id.clone(), entry),
+            Err(poisoned) => poisoned.into_inner().insert(row.client_id.clone(), entry),
+        };
     }
 
     /// Authenticates a client by secret: one HMAC and constant-time compares, the same work

@@ -77,6 +77,7 @@ impl Client {
             (Some(jwks), _) => problems.extend(check_jwks(jwks)),
             _ => {}
         }
+        problems.extend(self.redirect_problems());
         if self.is_admin_service_account {
             // CONTRACT: only a confidential service account with client_credentials may be an
             // admin service account. Refused, never repaired.
@@ -96,6 +97,47 @@ impl Client {
         } else {
             Err(problems)
         }
+    }
+}
+
+impl Client {
+    /// CONTRACT ("People"): the authorization_code grant needs registered redirect URIs, each
+    /// absolute, without a fragment, and https unless on a loopback host (RFC 8252 §7.3) or a
+    /// private-use scheme of a native app; a public client may only use the code grant (PKCE
+    /// binds it) and refresh tokens.
+    fn redirect_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for uri in &self.redirect_uris {
+            match url::Url::parse(uri) {
+                Ok(u) if u.fragment().is_none() && !uri.contains('#') => {
+                    let loopback =
+                        matches!(u.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
+                    if u.scheme() == "http" && !loopback {
+                        problems.push(format!(
+                            "redirect URI {uri:?} must be https (http only on a loopback host)"
+                        ));
+                    }
+                }
+                _ => problems.push(format!(
+                    "redirect URI {uri:?} must be an absolute URI without a fragment"
+                )),
+            }
+        }
+        if self.has_grant("authorization_code") && self.redirect_uris.is_empty() {
+            problems.push("the authorization_code grant needs at least one redirect URI".into());
+        }
+        if self.client_type == "public"
+            && self
+                .grant_types
+                .iter()
+                .any(|g| g != "authorization_code" && g != "refresh_token")
+        {
+            problems.push(
+                "a public client may only use authorization_code (with PKCE) and refresh_token"
+                    .into(),
+            );
+        }
+        problems
     }
 }
 

@@ -74,6 +74,7 @@ pub async fn grant(
         client,
         claims,
         expires_in: ttl,
+        refresh_token: None,
     })
 }
 

@@ -7,6 +7,7 @@
 //! (side channels for our errors, a placeholder redirect URI). See docs/oxide-auth.md.
 
 pub mod client_credentials;
+pub mod people;
 
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub struct Decided {
     pub claims: AccessTokenClaims,
     /// Seconds until it expires.
     pub expires_in: i64,
+    /// A refresh token issued with it (people's grants, when the client may have one).
+    pub refresh_token: Option<String>,
 }
 
 /// A token signed and ready to send.
@@ -40,6 +43,8 @@ pub struct Issued {
     pub scope: String,
     /// The client it was issued to.
     pub client: Arc<CachedClient>,
+    /// A refresh token issued with it.
+    pub refresh_token: Option<String>,
 }
 
 /// What every access token's claims are built from.
@@ -96,5 +101,6 @@ pub fn sign(keys: &KeyRing, decided: Decided) -> Result<Issued, OAuthError> {
         expires_in: decided.expires_in,
         scope: decided.claims.scope,
         client: decided.client,
+        refresh_token: decided.refresh_token,
     })
 }

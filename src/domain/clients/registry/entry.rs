@@ -98,6 +98,12 @@ pub struct CachedClient {
     pub org_id: String,
     /// The groups it is in (their grants are in the directory).
     pub groups: Vec<String>,
+    /// Has the authorization_code grant.
+    pub authorization_code: bool,
+    /// Has the refresh_token grant.
+    pub refresh_token: bool,
+    /// Registered redirect URIs.
+    pub redirect_uris: Vec<String>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -130,6 +136,9 @@ impl CachedClient {
                 .unwrap_or_default(),
             org_id: row.org_id.clone(),
             groups,
+            authorization_code: grants.iter().any(|g| g == "authorization_code"),
+            refresh_token: grants.iter().any(|g| g == "refresh_token"),
+            redirect_uris: split_list(&row.redirect_uris),
         }
     }
 }
