@@ -16,6 +16,7 @@ mod at_rest;
 mod auth_budgets;
 mod client_keys;
 mod configured;
+mod console_signin;
 mod environment;
 mod groups_powers;
 mod groups_races;

@@ -8,9 +8,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
+pub use page::{message, same};
 pub use request::{redirect_matches, AuthorizationRequest, CARRIED};
 
-use self::page::{clear_cookie, cookie, message, sign_in_page, SignInForm};
+use self::page::{clear_cookie, cookie, sign_in_page, SignInForm};
 use self::request::{check, redirect_to, Refusal};
 use super::request::Params;
 use super::token::REPEATABLE;
@@ -110,7 +111,7 @@ pub async fn post_logout(
     let name = session_cookie(&state.issuer);
     if let Some(value) = req.cookie(name) {
         let expected = people.csrf_for(value.value());
-        if !page::same(&expected, params.get("csrf").unwrap_or("")) {
+        if !same(&expected, params.get("csrf").unwrap_or("")) {
             return message(
                 403,
                 "Sign-out refused",
