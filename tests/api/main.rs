@@ -47,6 +47,7 @@ mod orgs_rules;
 mod orgs_store;
 mod orgs_support;
 mod people_flow;
+mod people_rules;
 mod people_support;
 mod private_key_jwt;
 mod private_key_jwt_refusals;

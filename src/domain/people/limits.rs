@@ -99,3 +99,35 @@ impl SignInLimits {
         self.per_address.record(&address, now);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_limited_per_username_and_per_address() {
+        let limits = SignInLimits::new(3, Duration::from_secs(60), 5, Duration::from_secs(60));
+        let a: Option<IpAddr> = "192.0.2.1".parse().ok();
+        let b: Option<IpAddr> = "192.0.2.2".parse().ok();
+        for _ in 0..3 {
+            assert!(limits.allowed("Alice", a));
+            limits.failed("Alice", a);
+        }
+        // Per username, case-insensitively, from any address.
+        assert!(!limits.allowed("alice", b));
+        // Per address: two more failures for others from `a` spend its budget of five.
+        limits.failed("bob", a);
+        limits.failed("carol", a);
+        assert!(!limits.allowed("dave", a));
+        assert!(limits.allowed("dave", b));
+    }
+
+    #[test]
+    fn a_window_forgets_old_failures() {
+        let limits = SignInLimits::new(1, Duration::from_millis(20), 10, Duration::from_secs(60));
+        limits.failed("erin", None);
+        assert!(!limits.allowed("erin", None));
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(limits.allowed("erin", None));
+    }
+}

@@ -190,3 +190,29 @@ fn failed(e: crate::domain::DomainError) -> HttpResponse {
         true,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::page::cookie;
+    use super::session_cookie;
+
+    #[test]
+    fn on_an_https_issuer_the_session_cookie_is_host_prefixed_and_secure() {
+        let name = session_cookie("https://auth.example.com");
+        assert_eq!(name, "__Host-castellan_session");
+        let c = cookie("https://auth.example.com", name, "v".into()).to_string();
+        for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+            assert!(c.contains(flag), "{c}");
+        }
+        assert!(
+            !c.contains("Domain"),
+            "a __Host- cookie names no domain: {c}"
+        );
+        let plain = cookie(
+            "http://127.0.0.1:8080",
+            session_cookie("http://127.0.0.1:8080"),
+            "v".into(),
+        );
+        assert!(!plain.to_string().contains("Secure"));
+    }
+}
