@@ -32,19 +32,33 @@ async fn the_console_signs_people_in_through_the_code_flow_and_checks_them_live(
     // Without a session, a console page sends the person to sign in.
     let mut stranger = Browser::default();
     let page = stranger.get(&app.url("/console/clients")).await;
-    assert_eq!((page.status, page.location.as_deref()), (303, Some("/console/login")));
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/console/login"))
+    );
     let mut b = console_browser(&app, "erin").await;
     let page = b.get(&app.url("/console/clients")).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains(crate::helpers::ADMIN_ID), "the list shows the clients");
+    assert!(
+        page.body.contains(crate::helpers::ADMIN_ID),
+        "the list shows the clients"
+    );
     // Live: disabling the person ends what the console lets it do at once.
     let admin = app.admin_token().await;
     let off = app
-        .admin("PATCH", &format!("/users/{erin}"), Some(&admin), Some(serde_json::json!({"active": false})))
+        .admin(
+            "PATCH",
+            &format!("/users/{erin}"),
+            Some(&admin),
+            Some(serde_json::json!({"active": false})),
+        )
         .await;
     assert_eq!(off.status, 200);
     let page = b.get(&app.url("/console/clients")).await;
-    assert_eq!((page.status, page.location.as_deref()), (303, Some("/console/login")));
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/console/login"))
+    );
 }
 
 async fn signing_out_of_the_console_needs_the_csrf_token_and_ends_both_sessions(backend: Backend) {
@@ -55,14 +69,23 @@ async fn signing_out_of_the_console_needs_the_csrf_token_and_ends_both_sessions(
     let mut b = console_browser(&app, "frank").await;
     let page = b.get(&app.url("/console/clients")).await;
     assert_eq!(page.status, 200);
-    let refused = b.post(&app.url("/console/logout"), &[("csrf", "forged")]).await;
+    let refused = b
+        .post(&app.url("/console/logout"), &[("csrf", "forged")])
+        .await;
     assert_eq!(refused.status, 403);
     assert_eq!(b.get(&app.url("/console/clients")).await.status, 200);
-    let csrf = page.hidden("csrf").expect("every console page carries the csrf token");
-    let out = b.post(&app.url("/console/logout"), &[("csrf", &csrf)]).await;
+    let csrf = page
+        .hidden("csrf")
+        .expect("every console page carries the csrf token");
+    let out = b
+        .post(&app.url("/console/logout"), &[("csrf", &csrf)])
+        .await;
     assert_eq!(out.status, 200, "{}", out.body);
     let page = b.get(&app.url("/console/clients")).await;
-    assert_eq!((page.status, page.location.as_deref()), (303, Some("/console/login")));
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/console/login"))
+    );
     // The sign-in session ended too: the flow asks for the password again.
     let start = b.get(&app.url("/console/login")).await;
     let page = b.get(&app.url(start.location.as_deref().unwrap())).await;

@@ -17,7 +17,11 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A PKCE verifier and its S256 challenge.
 pub fn pkce() -> (String, String) {
-    let verifier = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let verifier = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
     (verifier, challenge)
@@ -44,20 +48,29 @@ impl Page {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self.body.find(&marker)? + marker.len();
         let end = self.body[start..].find('"')? + start;
-        Some(self.body[start..end].replace("&#x2b;", "+").replace("&#43;", "+"))
+        Some(
+            self.body[start..end]
+                .replace("&#x2b;", "+")
+                .replace("&#43;", "+"),
+        )
     }
 
     /// A query parameter of the Location.
     pub fn param(&self, name: &str) -> Option<String> {
         let url = url::Url::parse(self.location.as_ref()?).ok()?;
-        url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
     }
 }
 
 impl Default for Browser {
     fn default() -> Self {
         Browser {
-            http: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
             cookies: Vec::new(),
             set_cookies: Vec::new(),
         }
@@ -72,7 +85,11 @@ impl Browser {
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join("; ");
-        let req = if cookie.is_empty() { req } else { req.header("cookie", cookie) };
+        let req = if cookie.is_empty() {
+            req
+        } else {
+            req.header("cookie", cookie)
+        };
         let res = req.send().await.unwrap();
         for sc in res.headers().get_all("set-cookie") {
             let sc = sc.to_str().unwrap().to_string();
@@ -115,7 +132,13 @@ impl Browser {
     }
 
     /// Submits the sign-in form a page holds, with these credentials.
-    pub async fn sign_in(&mut self, app: &TestApp, page: &Page, user: &str, password: &str) -> Page {
+    pub async fn sign_in(
+        &mut self,
+        app: &TestApp,
+        page: &Page,
+        user: &str,
+        password: &str,
+    ) -> Page {
         let mut form: Vec<(String, String)> = Vec::new();
         for name in [
             "csrf",
@@ -160,20 +183,37 @@ pub async fn setup(app: &TestApp, name: &str, scopes: &[&str]) -> String {
     let web_app = json!({"client_id": WEB_APP, "name": "Web app", "client_type": "public",
         "grant_types": ["authorization_code", "refresh_token"], "redirect_uris": [CALLBACK],
         "is_service_account": false, "audiences": [ADMIN_AUD]});
-    let a = app.admin("POST", "/clients", Some(&admin), Some(web_app)).await;
+    let a = app
+        .admin("POST", "/clients", Some(&admin), Some(web_app))
+        .await;
     assert!(a.status == 201 || a.status == 409, "{}", a.body);
     let user = app
-        .admin("POST", "/users", Some(&admin), Some(json!({"username": name, "password": PASSWORD})))
+        .admin(
+            "POST",
+            "/users",
+            Some(&admin),
+            Some(json!({"username": name, "password": PASSWORD})),
+        )
         .await;
     assert_eq!(user.status, 201, "{}", user.body);
     let group = app
-        .admin("POST", "/groups", Some(&admin), Some(json!({"name": format!("{name}-group"),
-            "scopes": scopes, "audiences": [ADMIN_AUD]})))
+        .admin(
+            "POST",
+            "/groups",
+            Some(&admin),
+            Some(json!({"name": format!("{name}-group"),
+            "scopes": scopes, "audiences": [ADMIN_AUD]})),
+        )
         .await;
     assert_eq!(group.status, 201, "{}", group.body);
     let gid = group.body["id"].as_str().unwrap();
     let m = app
-        .admin("POST", &format!("/groups/{gid}/members"), Some(&admin), Some(json!({"principal": name})))
+        .admin(
+            "POST",
+            &format!("/groups/{gid}/members"),
+            Some(&admin),
+            Some(json!({"principal": name})),
+        )
         .await;
     assert_eq!(m.status, 201, "{}", m.body);
     user.body["id"].as_str().unwrap().to_string()
@@ -212,7 +252,12 @@ pub async fn refresh(app: &TestApp, token: &str) -> (u16, Value) {
 }
 
 /// Signs `name` in and returns the code and the verifier.
-pub async fn code_for(app: &TestApp, browser: &mut Browser, name: &str, scope: &str) -> (String, String) {
+pub async fn code_for(
+    app: &TestApp,
+    browser: &mut Browser,
+    name: &str,
+    scope: &str,
+) -> (String, String) {
     let (verifier, challenge) = pkce();
     let page = browser.authorize(app, &request(&challenge, scope)).await;
     let page = if page.status == 200 {
