@@ -16,6 +16,8 @@ mod at_rest;
 mod auth_budgets;
 mod client_keys;
 mod configured;
+mod console_pages;
+mod console_pages_actions;
 mod console_signin;
 mod environment;
 mod groups_powers;

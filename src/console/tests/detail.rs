@@ -1,0 +1,84 @@
+use super::*;
+use crate::console::testing::{check_page, chrome, EVIL};
+
+fn secret(id: &str, revoked: bool) -> SecretRow {
+    let now = Utc::now().naive_utc();
+    SecretRow {
+        id: id.into(),
+        client_pk: "pk".into(),
+        name: EVIL.into(),
+        secret_hash: Vec::new(),
+        hash_scheme: "hmac-sha256".into(),
+        created_at: now,
+        expires_at: None,
+        last_used_at: Some(now),
+        revoked_at: revoked.then_some(now),
+    }
+}
+
+fn page(fb: Feedback) -> ClientPage {
+    let mut client = Client::service_account("svc-1", EVIL, Utc::now());
+    client.scopes = vec![EVIL.into()];
+    let now = Utc::now().naive_utc();
+    ClientPage {
+        chrome: chrome("clients"),
+        facts: facts(&client, EVIL.into()),
+        secrets: vec![
+            SecretLine::new(&secret("s1", false), now),
+            SecretLine::new(&secret("s2", true), now),
+        ],
+        client,
+        draft: SecretDraft::default(),
+        fb,
+        can_write: true,
+    }
+}
+
+#[test]
+fn the_detail_page_shows_secrets_and_every_action() {
+    let html = page(Feedback::default()).render().unwrap();
+    check_page(&html);
+    assert!(html.contains("/secrets/s1/revoke\""));
+    assert!(
+        !html.contains("/secrets/s2/revoke\""),
+        "a revoked secret has no revoke button"
+    );
+    for id in [
+        "add-secret",
+        "revoke-tokens",
+        "toggle-active",
+        "admin-flag",
+        "admin-flag-warning",
+        "save-admin-flag",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id} missing");
+    }
+    assert!(html.contains("name=\"is_admin_service_account\""));
+    assert!(html.contains("name=\"expires_at\""));
+}
+
+#[test]
+fn the_flag_warning_is_beside_the_toggle_and_names_it() {
+    let html = page(Feedback::default()).render().unwrap();
+    let toggle = html.find("id=\"admin-flag\"").unwrap();
+    let warning = html.find("id=\"admin-flag-warning\"").unwrap();
+    assert!(warning > toggle && warning - toggle < 400);
+    assert!(html.contains("aria-describedby=\"admin-flag-warning\""));
+}
+
+#[test]
+fn a_refused_flag_change_is_said_in_its_section() {
+    let fb = Feedback::of(Problem::new(
+        "admin-flag",
+        &[],
+        crate::domain::DomainError::Forbidden(
+            "only an admin service account may give or act on the admin flag".into(),
+        ),
+    ));
+    let html = page(fb).render().unwrap();
+    check_page(&html);
+    let section = html.find("id=\"admin-flag-heading\"").unwrap();
+    let errors = html.find("id=\"admin-flag-errors\"").unwrap();
+    assert!(errors > section);
+    assert!(html.contains("only an admin service account"));
+}
