@@ -18,7 +18,7 @@ pub struct AuditEvent {
     pub id: String,
     /// When.
     pub occurred_at: DateTime<Utc>,
-    /// Who: a client_id, a username or `system`.
+    /// Who: a client_id, a user's id or `system`.
     pub actor: String,
     /// `service_account`, `user` or `system`.
     pub actor_kind: String,

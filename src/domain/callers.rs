@@ -1,6 +1,7 @@
 //! The live check of a caller of the admin API: what its token says, re-read against the
 //! store at the moment of the call.
 
+use super::powers::{covers, FULL_ADMIN};
 use super::{holdings, tokens, Powers};
 use crate::resource::{Principal, PrincipalKind};
 use crate::storage::clients as client_rows;
@@ -69,10 +70,13 @@ pub fn live_check(conn: &mut DbConnection, p: &Principal) -> Result<Live, StoreE
             if !org_rows::effectively_active(conn, &user.org_id)? {
                 return Ok(Live::Refused("the organization is disabled"));
             }
-            // People hold only what their groups give.
+            // People hold only what their groups give. A person holding the full `admin`
+            // scope, in its token and now, stands where an admin service account stands: it may
+            // give and act on the admin flag (the console's toggle is for people).
             let held = holdings::of_user(conn, &user)?;
+            let full_admin = covers(&p.scopes, FULL_ADMIN) && covers(&held.scopes, FULL_ADMIN);
             Ok(Live::Allowed {
-                powers: Powers::new(p.scopes.clone(), held.scopes, held.audiences, false),
+                powers: Powers::new(p.scopes.clone(), held.scopes, held.audiences, full_admin),
                 org_id: user.org_id,
             })
         }
