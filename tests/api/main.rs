@@ -49,6 +49,7 @@ mod orgs_rules;
 mod orgs_store;
 mod orgs_support;
 mod people_flow;
+mod people_live;
 mod people_rules;
 mod people_support;
 mod private_key_jwt;
