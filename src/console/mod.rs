@@ -19,6 +19,7 @@ mod members;
 mod orgs;
 pub mod page;
 mod secrets;
+mod signin;
 #[cfg(test)]
 mod testing;
 mod users;
