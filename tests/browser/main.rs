@@ -5,6 +5,10 @@
 
 mod accessibility;
 mod actions;
+mod console_accounts;
+mod console_flows;
+mod console_pages;
+mod console_support;
 mod harness;
 #[allow(dead_code, unused_imports)]
 #[path = "../api/helpers.rs"]
