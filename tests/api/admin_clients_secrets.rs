@@ -137,7 +137,11 @@ async fn secrets_rotate_list_without_values_and_revoke(backend: Backend) {
         .await;
     assert_eq!(a.status, 422);
     let (public, _) = app
-        .api_create_client(&admin, json!({"name": "pub", "client_type": "public"}))
+        .api_create_client(
+            &admin,
+            json!({"name": "pub", "client_type": "public", "grant_types": ["authorization_code"],
+                "redirect_uris": ["https://pub.example/cb"], "is_service_account": false}),
+        )
         .await;
     let a = app
         .admin(

@@ -142,7 +142,7 @@ async fn discovery_documents_agree_with_the_server(backend: Backend) {
     assert_eq!(oauth["jwks_uri"], app.url("/.well-known/jwks.json"));
     assert_eq!(
         oauth["grant_types_supported"],
-        serde_json::json!(["client_credentials"])
+        serde_json::json!(["client_credentials", "authorization_code", "refresh_token"])
     );
     let methods = oauth["token_endpoint_auth_methods_supported"]
         .as_array()

@@ -153,9 +153,8 @@ async fn grant_type_errors(backend: Backend) {
     );
     for grant in [
         "password",
-        "authorization_code",
-        "refresh_token",
         "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "implicit",
     ] {
         let (status, body, _) = form_error(
             app.token_basic(&id, &secret, &[("grant_type", grant)])
@@ -178,6 +177,7 @@ async fn clients_that_may_not_use_the_grant_get_unauthorized_client(backend: Bac
     not_sa.is_service_account = false;
     let mut no_grant = service_account("no-cc-grant");
     no_grant.grant_types = vec!["authorization_code".into()];
+    no_grant.redirect_uris = vec!["https://app.example/cb".into()];
     for client in [not_sa, no_grant] {
         let id = client.client_id.clone();
         let secret = app.create_client(client).await.unwrap();
@@ -196,6 +196,9 @@ async fn clients_that_may_not_use_the_grant_get_unauthorized_client(backend: Bac
     let mut public = service_account("public-client");
     public.client_type = "public".into();
     public.token_endpoint_auth_method = "none".into();
+    // (A public client may hold only the code grant: it asks for client_credentials anyway.)
+    public.grant_types = vec!["authorization_code".into()];
+    public.redirect_uris = vec!["https://app.example/cb".into()];
     assert!(app.create_client(public).await.is_none());
     let res = app
         .http
