@@ -12,6 +12,7 @@ mod openapi;
 mod orgs;
 mod page;
 mod secrets;
+mod trust;
 mod users;
 
 use std::sync::Arc;
@@ -69,6 +70,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/clients/{id}/secrets/{secret_id}",
                 web::delete().to(secrets::revoke_secret),
+            )
+            .route(
+                "/clients/{id}/trust-policies",
+                web::get().to(trust::list_policies),
+            )
+            .route(
+                "/clients/{id}/trust-policies",
+                web::post().to(trust::create_policy),
+            )
+            .route(
+                "/clients/{id}/trust-policies/{policy_id}",
+                web::delete().to(trust::delete_policy),
             )
             .route("/users", web::get().to(users::list_users))
             .route("/users", web::post().to(users::create_user))

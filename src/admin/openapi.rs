@@ -84,6 +84,7 @@ pub struct Problem {
         super::orgs::delete_org, super::groups::list_groups, super::groups::create_group,
         super::groups::get_group, super::groups::update_group, super::groups::delete_group,
         super::groups::list_members, super::groups::add_member, super::groups::remove_member,
+        super::trust::list_policies, super::trust::create_policy, super::trust::delete_policy,
     ),
     components(schemas(Problem)),
     modifiers(&BearerAuth, &ErrorsAndScopes)

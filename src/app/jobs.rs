@@ -79,6 +79,10 @@ pub async fn refresh(state: &web::Data<Core>) {
         .db
         .run(move |conn| {
             s.clients.flush_uses(conn)?;
+            let policy_uses = s.clients.take_policy_uses();
+            if !policy_uses.is_empty() {
+                crate::domain::workload::record_uses(conn, policy_uses, Utc::now())?;
+            }
             // maintain = scheduled rotation (when configured) + reload.
             s.keys
                 .maintain(conn, Utc::now())

@@ -128,6 +128,8 @@ pub fn prepare(settings: Settings) -> Result<(Core, Option<Bootstrapped>), Start
     let directory = Directory::load(&mut conn)
         .map_err(|e| start_err("loading organizations and groups")(e.to_string()))?;
     drop(conn);
+    let outside = crate::resource::OutsideKeys::new(crate::resource::RemoteJwksOptions::default())
+        .map_err(|e| start_err("setting up the outside issuers' keys")(e.to_string()))?;
     let state = Core {
         issuer: settings.issuer(),
         settings,
@@ -136,6 +138,7 @@ pub fn prepare(settings: Settings) -> Result<(Core, Option<Bootstrapped>), Start
         keys: Arc::new(ring),
         clients: Arc::new(clients),
         directory: Arc::new(directory),
+        outside: Arc::new(outside),
     };
     Ok((state, bootstrapped))
 }

@@ -32,6 +32,8 @@ pub struct Core {
     pub clients: Arc<ClientRegistry>,
     /// The organization tree and the groups' grants in memory.
     pub directory: Arc<Directory>,
+    /// Outside issuers' keys (workload identity), fetched and cached.
+    pub outside: Arc<crate::resource::OutsideKeys>,
 }
 
 impl Core {

@@ -15,6 +15,7 @@ pub mod powers;
 pub mod tenancy;
 pub mod tokens;
 pub mod users;
+pub mod workload;
 
 pub use core::Core;
 pub use error::DomainError;

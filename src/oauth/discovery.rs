@@ -26,7 +26,10 @@ pub fn metadata(state: &Core) -> serde_json::Value {
         "authorization_endpoint": format!("{iss}/oauth2/authorize"),
         "token_endpoint": format!("{iss}/oauth2/token"),
         "jwks_uri": format!("{iss}/.well-known/jwks.json"),
-        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token",
+            crate::domain::workload::TOKEN_EXCHANGE],
+        // RFC 8693: the subject token types token exchange accepts (workload identity).
+        "token_exchange_subject_token_types_supported": [crate::domain::workload::JWT_TOKEN_TYPE],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "code_challenge_methods_supported": ["S256"],

@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::error::{ErrorCode, OAuthError};
-use super::grants::{self, client_credentials, people};
+use super::grants::{self, client_credentials, people, token_exchange};
 use super::ratelimit::RateLimiter;
 use super::request::{client_auth, read_form, Params};
 use crate::domain::Core;
@@ -55,9 +55,13 @@ async fn issue(
         Some("client_credentials") => client_credentials::grant(state, &auth, &params, now).await,
         Some("authorization_code") => people::authorization_code(state, &auth, &params, now).await,
         Some("refresh_token") => people::refresh_token(state, &auth, &params, now).await,
+        Some(crate::domain::workload::TOKEN_EXCHANGE) => {
+            token_exchange::grant(state, &auth, &params, now).await
+        }
         Some(_) => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
-            "this server supports client_credentials, authorization_code and refresh_token",
+            "this server supports client_credentials, authorization_code, refresh_token and \
+             token exchange",
         )),
     };
     let decided = match decided {
@@ -82,6 +86,15 @@ async fn issue(
     });
     if let Some(refresh) = issued.refresh_token {
         body["refresh_token"] = json!(refresh);
+    }
+    if let Some(workload) = &issued.workload {
+        // Which policy matched: a metric now, an audit event from the background flush (no
+        // write on the request path).
+        metrics.workload_token(&workload.policy_id);
+        state.clients.record_policy_use(&workload.policy_id);
+        if params.get("grant_type") == Some(crate::domain::workload::TOKEN_EXCHANGE) {
+            body["issued_token_type"] = json!(crate::domain::workload::ACCESS_TOKEN_TYPE);
+        }
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -63,4 +63,16 @@ pub struct AccessTokenClaims {
     /// carries it; optional only so that a token issued before organizations still parses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
+    /// RFC 8693 §4.1: the workload acting for the service account (workload identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Actor>,
+}
+
+/// The `act` claim: who acts (an outside issuer's subject).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// The workload token's issuer.
+    pub iss: String,
+    /// The workload token's subject.
+    pub sub: String,
 }

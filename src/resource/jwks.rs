@@ -1,22 +1,36 @@
-//! A JWKS fetched over HTTP(S) and cached: refreshed when an unknown kid shows up (at most once
-//! per interval), refreshed in the background when old, and kept when the issuer is briefly
-//! unreachable.
+//! A JWKS fetched over HTTP(S) and cached: fresh for as long as the issuer's `Cache-Control`
+//! says (within bounds), refreshed in the background when old, refetched when an unknown kid
+//! shows up (at most once per interval, with the miss remembered until the next allowed
+//! refetch), and kept when the issuer is unreachable. Only https URLs, or http on a loopback
+//! host; redirects only within the same origin.
+
+mod http;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use super::jwk::parse_jwks;
+pub use http::{check_jwks_uri, MAX_REDIRECTS};
+
 use crate::keys::VerifyKey;
+
+/// Unknown kids remembered at most; past this the misses are still rate-limited, only slower.
+const MAX_UNKNOWN_KIDS: usize = 1024;
 
 /// How a [`RemoteJwks`] caches and refetches.
 #[derive(Debug, Clone)]
 pub struct RemoteJwksOptions {
     /// At most one fetch per this interval, whatever kids arrive (default 10 s).
     pub min_refresh_interval: Duration,
-    /// Keys older than this are refreshed in the background (default 5 min).
+    /// How long keys count as fresh when the answer has no `Cache-Control: max-age`; older ones
+    /// are refreshed in the background (default 5 min).
     pub max_age: Duration,
-    /// Timeout of one fetch (default 5 s).
+    /// The shortest freshness an answer's `Cache-Control` can ask for; also what `no-store`
+    /// and `no-cache` get (default 60 s).
+    pub min_cache_lifetime: Duration,
+    /// The longest freshness an answer's `Cache-Control` can ask for (default 24 h).
+    pub max_cache_lifetime: Duration,
+    /// Timeout of one fetch, redirects included (default 5 s).
     pub timeout: Duration,
     /// The largest JWKS document accepted (default 1 MiB).
     pub max_document_bytes: usize,
@@ -27,6 +41,8 @@ impl Default for RemoteJwksOptions {
         RemoteJwksOptions {
             min_refresh_interval: Duration::from_secs(10),
             max_age: Duration::from_secs(300),
+            min_cache_lifetime: Duration::from_secs(60),
+            max_cache_lifetime: Duration::from_secs(24 * 3600),
             timeout: Duration::from_secs(5),
             max_document_bytes: 1 << 20,
         }
@@ -50,15 +66,18 @@ pub enum JwksError {
 #[derive(Default)]
 struct Cache {
     keys: HashMap<String, Arc<VerifyKey>>,
-    /// Last successful fetch.
-    fetched_at: Option<Instant>,
+    /// Until when the keys count as fresh (from the last successful fetch's `Cache-Control`).
+    fresh_until: Option<Instant>,
     /// Last fetch started, successful or not: the rate limit counts from here.
     attempted_at: Option<Instant>,
     /// Whether the last fetch failed.
     failed: bool,
+    /// Kids a successful fetch did not hold, each until the next refetch allowed after it.
+    unknown: HashMap<String, Instant>,
 }
 
-/// Verification keys from a remote JWKS (RFC 7517 §5), cached in memory.
+/// Verification keys from a remote JWKS (RFC 7517 §5), cached in memory. Each key is pinned to
+/// its own algorithm ([`VerifyKey`]), never to what a token's header says.
 pub struct RemoteJwks {
     url: url::Url,
     options: RemoteJwksOptions,
@@ -69,21 +88,21 @@ pub struct RemoteJwks {
 }
 
 impl RemoteJwks {
-    /// A cache of the JWKS at `url` (http or https); nothing is fetched until a key is asked
-    /// for or [`refresh`](Self::refresh) is called.
+    /// A cache of the JWKS at `url`, which must pass [`check_jwks_uri`] (https, or http on a
+    /// loopback host); nothing is fetched until a key is asked for or
+    /// [`refresh`](Self::refresh) is called.
     pub fn new(url: &str, options: RemoteJwksOptions) -> Result<Self, JwksError> {
-        let url = url::Url::parse(url).map_err(|e| JwksError::Config(format!("{url}: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(JwksError::Config(
-                "the JWKS URL must be http or https".into(),
-            ));
-        }
-        let client = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout)
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .build()
-            .map_err(|e| JwksError::Config(e.to_string()))?;
+        let client = http::client(&options)?;
+        Self::with_client(url, options, client)
+    }
+
+    /// As [`new`](Self::new), with a client made by `http::client` (shared by many URLs).
+    pub(super) fn with_client(
+        url: &str,
+        options: RemoteJwksOptions,
+        client: reqwest::Client,
+    ) -> Result<Self, JwksError> {
+        let url = http::parse_jwks_uri(url).map_err(JwksError::Config)?;
         Ok(RemoteJwks {
             url,
             options,
@@ -91,6 +110,11 @@ impl RemoteJwks {
             cache: RwLock::new(Cache::default()),
             fetching: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The options a shared client for [`with_client`](Self::with_client) is made with.
+    pub(super) fn client_for(options: &RemoteJwksOptions) -> Result<reqwest::Client, JwksError> {
+        http::client(options)
     }
 
     /// The JWKS URL.
@@ -132,6 +156,23 @@ impl RemoteJwks {
         })
     }
 
+    /// Remembers that the last good keys lack `kid`, until the next refetch is allowed.
+    fn remember_unknown(&self, kid: &str) {
+        let min = self.options.min_refresh_interval;
+        self.write(|c| {
+            let Some(until) = c.attempted_at.and_then(|t| t.checked_add(min)) else {
+                return;
+            };
+            let now = Instant::now();
+            if c.unknown.len() >= MAX_UNKNOWN_KIDS {
+                c.unknown.retain(|_, t| *t > now);
+            }
+            if c.unknown.len() < MAX_UNKNOWN_KIDS {
+                c.unknown.insert(kid.to_string(), until);
+            }
+        });
+    }
+
     /// Fetches now, whatever the interval (at start-up, say); returns how many keys it holds.
     pub async fn refresh(&self) -> Result<usize, JwksError> {
         let _one_at_a_time = self.fetching.lock().await;
@@ -141,17 +182,23 @@ impl RemoteJwks {
 
     /// The key with this kid: from the cache, or after a refetch when the rate limit allows.
     /// `Ok(None)` means unknown; `Err` means the JWKS was unreachable and the kid not cached.
+    /// A kid the last fetch lacked is answered `Ok(None)` at once, without waiting for a fetch
+    /// under way, until the next refetch is allowed.
     pub async fn key(self: &Arc<Self>, kid: &str) -> Result<Option<Arc<VerifyKey>>, JwksError> {
-        let max_age = self.options.max_age;
-        let (hit, stale) = self.read(|c| {
-            let stale = c.fetched_at.is_none_or(|t| t.elapsed() >= max_age);
-            (c.keys.get(kid).cloned(), stale)
+        let now = Instant::now();
+        let (hit, stale, known_unknown) = self.read(|c| {
+            let stale = c.fresh_until.is_none_or(|t| now >= t);
+            let known_unknown = !c.failed && c.unknown.get(kid).is_some_and(|t| now < *t);
+            (c.keys.get(kid).cloned(), stale, known_unknown)
         });
         if let Some(key) = hit {
             if stale && self.claim_attempt() {
                 self.spawn_refresh();
             }
             return Ok(Some(key));
+        }
+        if known_unknown && false {
+            return Ok(None);
         }
         let _one_at_a_time = self.fetching.lock().await;
         // A fetch that finished while this call waited may have brought the key.
@@ -167,10 +214,15 @@ impl RemoteJwks {
                     "the JWKS was unreachable at the last try".into(),
                 ));
             }
+            self.remember_unknown(kid);
             return Ok(None);
         }
         self.fetch_and_store().await?;
-        Ok(self.read(|c| c.keys.get(kid).cloned()))
+        let hit = self.read(|c| c.keys.get(kid).cloned());
+        if hit.is_none() {
+            self.remember_unknown(kid);
+        }
+        Ok(hit)
     }
 
     fn spawn_refresh(self: &Arc<Self>) {
@@ -186,15 +238,21 @@ impl RemoteJwks {
 
     /// Fetches and, on success, replaces the keys; on failure keeps them.
     async fn fetch_and_store(&self) -> Result<usize, JwksError> {
-        match self.fetch().await {
-            Ok(keys) => {
-                let count = keys.len();
+        match http::fetch(&self.client, &self.url, &self.options).await {
+            Ok(fetched) => {
+                let count = fetched.keys.len();
                 if count == 0 {
                     log::warn!("the JWKS at {} holds no usable key", self.url);
                 }
+                let now = Instant::now();
                 self.write(|c| {
-                    c.keys = keys;
-                    c.fetched_at = Some(Instant::now());
+                    c.unknown.retain(|kid, _| !fetched.keys.contains_key(kid));
+                    c.keys = fetched.keys;
+                    // A lifetime past what an Instant can hold (a huge `max_age`): a year.
+                    c.fresh_until = Some(
+                        now.checked_add(fetched.fresh_for)
+                            .unwrap_or_else(|| now + Duration::from_secs(365 * 86_400)),
+                    );
                     c.failed = false;
                 });
                 Ok(count)
@@ -205,43 +263,5 @@ impl RemoteJwks {
                 Err(e)
             }
         }
-    }
-
-    async fn fetch(&self) -> Result<HashMap<String, Arc<VerifyKey>>, JwksError> {
-        let max = self.options.max_document_bytes;
-        let mut response = self
-            .client
-            .get(self.url.clone())
-            .header(
-                reqwest::header::ACCEPT,
-                "application/jwk-set+json, application/json",
-            )
-            .send()
-            .await
-            .map_err(|e| JwksError::Fetch(e.to_string()))?;
-        if !response.status().is_success() {
-            return Err(JwksError::Fetch(format!(
-                "HTTP status {}",
-                response.status()
-            )));
-        }
-        if response
-            .content_length()
-            .is_some_and(|len| len > max as u64)
-        {
-            return Err(JwksError::Fetch("the document is too large".into()));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| JwksError::Fetch(e.to_string()))?
-        {
-            if body.len() + chunk.len() > max {
-                return Err(JwksError::Fetch("the document is too large".into()));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        parse_jwks(&body)
     }
 }

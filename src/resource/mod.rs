@@ -16,6 +16,7 @@ mod error;
 mod extract;
 mod jwk;
 mod jwks;
+mod outside;
 mod principal;
 mod verify;
 
@@ -27,7 +28,9 @@ use std::sync::Arc;
 pub use error::{AuthError, DEFAULT_REALM};
 pub use extract::{bearer_token, Authenticated};
 pub use jwk::{parse_jwks, parse_key, rsa_modulus_bits, RSA_MODULUS_BITS};
+pub use jwks::{check_jwks_uri, MAX_REDIRECTS};
 pub use jwks::{JwksError, RemoteJwks, RemoteJwksOptions};
+pub use outside::OutsideKeys;
 pub use principal::{check_kind, Principal, PrincipalDirectory, PrincipalKind, StoreDirectory};
 pub use verify::{KeySource, TokenVerifier, VerifiedToken, MAX_LEEWAY_SECONDS, MAX_TOKEN_LEN};
 

@@ -16,6 +16,7 @@ pub mod principals;
 pub mod revoked;
 pub mod schema;
 mod secrets;
+pub mod trust;
 pub mod used_assertions;
 pub mod users;
 mod write;

@@ -207,6 +207,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trust_policies (id) {
+        id -> Text,
+        client_pk -> Text,
+        issuer -> Text,
+        jwks_uri -> Nullable<Text>,
+        jwks -> Nullable<Text>,
+        audience -> Text,
+        subject -> Text,
+        claims -> Text,
+        max_token_age_seconds -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(client_secrets -> clients (client_pk));
 diesel::allow_tables_to_appear_in_same_query!(
     principals,
@@ -225,4 +240,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     family_tokens,
     console_sessions,
+    trust_policies,
 );

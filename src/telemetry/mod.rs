@@ -34,6 +34,7 @@ const REFUSAL_CODES: &[&str] = &[
     "invalid_request",
     "invalid_client",
     "unauthorized_client",
+    "invalid_grant",
     "unsupported_grant_type",
     "invalid_scope",
     "invalid_target",
@@ -55,6 +56,7 @@ pub struct MetricsError(#[from] prometheus::Error);
 pub struct Metrics {
     registry: Registry,
     tokens_issued: IntCounterVec,
+    workload_tokens: IntCounterVec,
     refused: IntCounterVec,
     refused_by_code: Vec<(&'static str, IntCounter)>,
     http_duration: HistogramVec,
@@ -73,6 +75,13 @@ impl Metrics {
                 "Access tokens issued by the token endpoint, by client.",
             ),
             &["client_id"],
+        )?;
+        let workload_tokens = IntCounterVec::new(
+            Opts::new(
+                "castellan_workload_tokens_total",
+                "Access tokens issued for a workload's token, by the trust policy that matched.",
+            ),
+            &["policy_id"],
         )?;
         let refused = IntCounterVec::new(
             Opts::new(
@@ -98,6 +107,7 @@ impl Metrics {
         )?;
         registry.register(Box::new(tokens_issued.clone()))?;
         registry.register(Box::new(refused.clone()))?;
+        registry.register(Box::new(workload_tokens.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(key_age.clone()))?;
         let mut refused_by_code = Vec::with_capacity(REFUSAL_CODES.len());
@@ -108,6 +118,7 @@ impl Metrics {
         Ok(Metrics {
             registry,
             tokens_issued,
+            workload_tokens,
             refused,
             refused_by_code,
             http_duration,
@@ -121,6 +132,17 @@ impl Metrics {
         if let Ok(counter) = self
             .tokens_issued
             .get_metric_with_label_values(&[client_id])
+        {
+            counter.inc();
+        }
+    }
+
+    /// Counts a token issued for a workload under a trust policy (one series per policy: an
+    /// administrator's count, not the caller's).
+    pub fn workload_token(&self, policy_id: &str) {
+        if let Ok(counter) = self
+            .workload_tokens
+            .get_metric_with_label_values(&[policy_id])
         {
             counter.inc();
         }

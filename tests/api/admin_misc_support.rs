@@ -25,6 +25,7 @@ pub(crate) fn claims(app: &TestApp, sub: &str, kind: &str, scope: &str) -> Acces
         scope: scope.into(),
         principal_type: kind.into(),
         org_id: None,
+        act: None,
     }
 }
 

@@ -142,7 +142,12 @@ async fn discovery_documents_agree_with_the_server(backend: Backend) {
     assert_eq!(oauth["jwks_uri"], app.url("/.well-known/jwks.json"));
     assert_eq!(
         oauth["grant_types_supported"],
-        serde_json::json!(["client_credentials", "authorization_code", "refresh_token"])
+        serde_json::json!([
+            "client_credentials",
+            "authorization_code",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:token-exchange"
+        ])
     );
     let methods = oauth["token_endpoint_auth_methods_supported"]
         .as_array()

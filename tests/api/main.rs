@@ -72,3 +72,4 @@ mod token_requests;
 mod token_support;
 mod walkthrough;
 mod wire;
+mod workload_doors;

@@ -132,7 +132,12 @@ async fn metadata_lists_exactly_what_the_server_does(backend: Backend) {
     assert_eq!(meta["authorization_response_iss_parameter_supported"], true);
     assert_eq!(
         meta["grant_types_supported"],
-        json!(["client_credentials", "authorization_code", "refresh_token"])
+        json!([
+            "client_credentials",
+            "authorization_code",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:token-exchange"
+        ])
     );
 }
 

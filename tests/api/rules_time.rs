@@ -86,6 +86,7 @@ fn forged(app: &TestApp, ahead: i64, life: i64) -> String {
         scope: "admin".into(),
         principal_type: "service_account".into(),
         org_id: None,
+        act: None,
     };
     app.state.keys.current().signer.sign(&claims).unwrap()
 }

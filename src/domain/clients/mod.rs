@@ -12,6 +12,7 @@ mod patch;
 pub mod registry;
 pub mod secret_values;
 mod secrets;
+mod trust;
 mod validate;
 
 use std::sync::Arc;
@@ -62,6 +63,8 @@ pub struct Stored {
     pub secrets: Vec<SecretRow>,
     /// The groups it is in.
     pub groups: Vec<String>,
+    /// Its trust policies.
+    pub policies: Vec<crate::storage::trust::PolicyRow>,
 }
 
 impl Stored {
@@ -74,10 +77,12 @@ impl Stored {
             .into_iter()
             .map(|g| g.id)
             .collect();
+        let policies = crate::storage::trust::of_client(conn, id)?;
         Ok(Stored {
             row,
             secrets,
             groups,
+            policies,
         })
     }
 }
@@ -144,7 +149,7 @@ impl ClientService {
         let changed = self
             .db
             .write(command, move |changed: &Changed<T>| match &changed.stored {
-                Some(s) => registry.upsert(&s.row, &s.secrets, &s.groups),
+                Some(s) => registry.upsert(s),
                 None => registry.remove(&changed.client_id),
             })
             .await?;

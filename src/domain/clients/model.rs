@@ -9,7 +9,12 @@ use crate::storage::{join_list, split_list};
 
 /// The grant types a client may be given. Only client_credentials is served today; the others
 /// are recorded for the human login flow to come.
-pub const GRANT_TYPES: &[&str] = &["client_credentials", "authorization_code", "refresh_token"];
+pub const GRANT_TYPES: &[&str] = &[
+    "client_credentials",
+    "authorization_code",
+    "refresh_token",
+    crate::domain::workload::TOKEN_EXCHANGE,
+];
 
 /// Client authentication methods at the token endpoint.
 pub const AUTH_METHODS: &[&str] = &[

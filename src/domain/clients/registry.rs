@@ -39,6 +39,8 @@ pub struct ClientRegistry {
     seen_assertions: Mutex<HashMap<String, i64>>,
     /// Clients built into the server (the console), never stored.
     builtin: RwLock<HashMap<String, Arc<CachedClient>>>,
+    /// Trust policy id → tokens issued under it, waiting for the background flush to audit.
+    policy_uses: Mutex<HashMap<String, u64>>,
 }
 
 impl ClientRegistry {
@@ -53,6 +55,7 @@ impl ClientRegistry {
             configured: RwLock::new(HashMap::new()),
             seen_assertions: Mutex::new(HashMap::new()),
             builtin: RwLock::new(HashMap::new()),
+            policy_uses: Mutex::new(HashMap::new()),
         };
         registry.reload(conn)?;
         Ok(registry)
@@ -63,7 +66,14 @@ impl ClientRegistry {
     pub fn reload(&self, conn: &mut DbConnection) -> StoreResult<()> {
         let (rows, secret_rows) = client_rows::load_all(conn)?;
         let memberships = crate::storage::groups::load_client_memberships(conn)?;
-        let map = build_map(&rows, secret_rows, memberships, self.configured_secrets());
+        let policies = crate::storage::trust::load_all(conn)?;
+        let map = build_map(
+            &rows,
+            secret_rows,
+            memberships,
+            policies,
+            self.configured_secrets(),
+        );
         *self.write_map() = map;
         Ok(())
     }
@@ -100,11 +110,14 @@ impl ClientRegistry {
 
     /// Puts one client's new state in place, as the change that made it committed: one entry
     /// written, not a reload (nor a copy) of every client.
-    pub fn upsert(&self, row: &ClientRow, secret_rows: &[SecretRow], groups: &[String]) {
+    pub fn upsert(&self, stored: &super::Stored) {
+        let row = &stored.row;
         let mut secrets = self.configured_secrets_of(&row.id);
-        secrets.extend(secret_rows.iter().map(CachedSecret::from_row));
-        let entry = Arc::new(CachedClient::new(row, secrets, groups.to_vec()));
-        self.write_map().insert(row.client_id.clone(), entry);
+        secrets.extend(stored.secrets.iter().map(CachedSecret::from_row));
+        let entry =
+            CachedClient::new(row, secrets, stored.groups.clone()).with_policies(&stored.policies);
+        self.write_map()
+            .insert(row.client_id.clone(), Arc::new(entry));
     }
 
     /// Drops a deleted client.
@@ -215,6 +228,21 @@ impl ClientRegistry {
         Ok(uses.len())
     }
 
+    /// Counts a token issued under a trust policy (audited by the background flush).
+    pub fn record_policy_use(&self, policy_id: &str) {
+        if let Ok(mut uses) = self.policy_uses.lock() {
+            *uses.entry(policy_id.to_string()).or_default() += 1;
+        }
+    }
+
+    /// Takes the trust-policy uses counted since the previous call.
+    pub fn take_policy_uses(&self) -> Vec<(String, u64)> {
+        match self.policy_uses.lock() {
+            Ok(mut uses) => uses.drain().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// Number of clients held.
     pub fn len(&self) -> usize {
         self.read_map().len()
@@ -230,8 +258,13 @@ fn build_map(
     rows: &[ClientRow],
     secret_rows: Vec<SecretRow>,
     memberships: Vec<(String, String)>,
+    policies: Vec<crate::storage::trust::PolicyRow>,
     configured: HashMap<String, Vec<CachedSecret>>,
 ) -> ClientMap {
+    let mut policies_of: HashMap<String, Vec<crate::storage::trust::PolicyRow>> = HashMap::new();
+    for p in policies {
+        policies_of.entry(p.client_pk.clone()).or_default().push(p);
+    }
     let mut groups_of: HashMap<String, Vec<String>> = HashMap::new();
     for (client_pk, group_id) in memberships {
         groups_of.entry(client_pk).or_default().push(group_id);
@@ -249,7 +282,10 @@ fn build_map(
             let groups = groups_of.remove(&row.id).unwrap_or_default();
             (
                 row.client_id.clone(),
-                Arc::new(CachedClient::new(row, secrets, groups)),
+                Arc::new(
+                    CachedClient::new(row, secrets, groups)
+                        .with_policies(&policies_of.remove(&row.id).unwrap_or_default()),
+                ),
             )
         })
         .collect()

@@ -72,7 +72,7 @@ impl GroupService {
                     directory.remove_group(id);
                 }
                 for s in &applied.clients {
-                    registry.upsert(&s.row, &s.secrets, &s.groups);
+                    registry.upsert(s);
                 }
             })
             .await?;

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use super::{claims, Decided, TokenFor};
 use crate::domain::clients::{valid_scope_token, CachedClient};
 use crate::domain::directory::View;
+use crate::domain::workload::Workload;
 use crate::domain::Core;
+use crate::oauth::claims::Actor;
 use crate::oauth::client_auth::authenticate_client;
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::request::{ClientAuth, Params};
@@ -30,6 +32,11 @@ pub async fn grant(
 ) -> Result<Decided, OAuthError> {
     let targets = requested_targets(params)?;
     let requested = requested_scopes(params)?;
+    // Door 1 of workload identity: an assertion issued by a trusted outside issuer.
+    if let Some(federated) = super::workload::federated_client(state, auth, now).await {
+        let (client, workload) = federated?;
+        return decide(state, client, requested, targets, Some(workload), now);
+    }
     let client = match authenticate_client(state, auth, now).await {
         Ok(client) => client,
         // CONTRACT: a public client asking for client_credentials is unauthorized_client (it
@@ -44,6 +51,19 @@ pub async fn grant(
     if !(client.confidential && client.is_service_account && client.client_credentials) {
         return Err(unauthorized());
     }
+    decide(state, client, requested, targets, None, now)
+}
+
+/// The token a service account gets: the scopes and audiences it asked for among those it
+/// holds now (its own and its groups'), for its lifetime; `act` names a workload acting for it.
+pub fn decide(
+    state: &Core,
+    client: Arc<CachedClient>,
+    requested: Option<Vec<&str>>,
+    targets: Vec<String>,
+    workload: Option<Workload>,
+    now: DateTime<Utc>,
+) -> Result<Decided, OAuthError> {
     let (scope, audiences) = {
         // What it holds now: its own grants and its groups', from memory.
         let view = state.directory.view();
@@ -67,6 +87,10 @@ pub async fn grant(
             principal_type: SERVICE_ACCOUNT,
             ttl,
             org_id: client.org_id.clone(),
+            act: workload.as_ref().map(|w| Actor {
+                iss: w.iss.clone(),
+                sub: w.sub.clone(),
+            }),
         },
         now,
     )?;
@@ -75,6 +99,7 @@ pub async fn grant(
         claims,
         expires_in: ttl,
         refresh_token: None,
+        workload,
     })
 }
 
@@ -88,7 +113,7 @@ fn is_public(state: &Core, auth: &ClientAuth, params: &Params) -> bool {
 }
 
 /// `scope`: None when omitted (the client's defaults apply).
-fn requested_scopes(params: &Params) -> Result<Option<Vec<&str>>, OAuthError> {
+pub fn requested_scopes(params: &Params) -> Result<Option<Vec<&str>>, OAuthError> {
     let Some(scope) = params.get("scope") else {
         return Ok(None);
     };
@@ -103,7 +128,7 @@ fn requested_scopes(params: &Params) -> Result<Option<Vec<&str>>, OAuthError> {
 }
 
 /// `resource` (RFC 8707, absolute URIs) and `audience` (plain names), in order, once each.
-fn requested_targets(params: &Params) -> Result<Vec<String>, OAuthError> {
+pub fn requested_targets(params: &Params) -> Result<Vec<String>, OAuthError> {
     let mut targets: Vec<String> = Vec::new();
     for r in params.all("resource") {
         // RFC 8707 §2: an absolute URI without a fragment.

@@ -8,6 +8,8 @@
 
 pub mod client_credentials;
 pub mod people;
+pub mod token_exchange;
+pub mod workload;
 
 use std::sync::Arc;
 
@@ -30,6 +32,8 @@ pub struct Decided {
     pub expires_in: i64,
     /// A refresh token issued with it (people's grants, when the client may have one).
     pub refresh_token: Option<String>,
+    /// The workload it was issued for (workload identity), and the policy that matched.
+    pub workload: Option<crate::domain::workload::Workload>,
 }
 
 /// A token signed and ready to send.
@@ -45,6 +49,8 @@ pub struct Issued {
     pub client: Arc<CachedClient>,
     /// A refresh token issued with it.
     pub refresh_token: Option<String>,
+    /// The workload it was issued for.
+    pub workload: Option<crate::domain::workload::Workload>,
 }
 
 /// What every access token's claims are built from.
@@ -65,6 +71,8 @@ pub struct TokenFor<'a> {
     pub ttl: i64,
     /// The principal's organization.
     pub org_id: String,
+    /// The workload acting for it (RFC 8693 `act`).
+    pub act: Option<crate::oauth::claims::Actor>,
 }
 
 /// RFC 9068 claims issued at `now`; the `jti` carries the issue time to the microsecond.
@@ -87,6 +95,7 @@ pub fn claims(t: TokenFor<'_>, now: DateTime<Utc>) -> Result<AccessTokenClaims, 
         scope: t.scope,
         principal_type: t.principal_type.to_string(),
         org_id: Some(t.org_id),
+        act: t.act,
     })
 }
 
@@ -102,5 +111,6 @@ pub fn sign(keys: &KeyRing, decided: Decided) -> Result<Issued, OAuthError> {
         scope: decided.claims.scope,
         client: decided.client,
         refresh_token: decided.refresh_token,
+        workload: decided.workload,
     })
 }

@@ -76,6 +76,7 @@ fn builder(
                 principal_type: USER,
                 ttl,
                 org_id: grant.user.org_id.clone(),
+                act: None,
             },
             now,
         )
@@ -145,6 +146,7 @@ pub async fn authorization_code(
         claims,
         expires_in: ttl,
         refresh_token: refresh,
+        workload: None,
     })
 }
 
@@ -186,5 +188,6 @@ pub async fn refresh_token(
         claims,
         expires_in: ttl,
         refresh_token: Some(next),
+        workload: None,
     })
 }

@@ -2,7 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod extract;
+mod issuer;
 mod jwks;
+mod outside;
+mod outside_cache;
 mod verify;
 
 use std::collections::HashMap;
@@ -56,6 +59,7 @@ pub(super) fn service_claims(client_id: &str, scope: &str) -> AccessTokenClaims 
         scope: scope.into(),
         principal_type: SERVICE_ACCOUNT.into(),
         org_id: Some("00000000-0000-0000-0000-000000000000".into()),
+        act: None,
     }
 }
 

@@ -104,6 +104,10 @@ pub struct CachedClient {
     pub refresh_token: bool,
     /// Registered redirect URIs.
     pub redirect_uris: Vec<String>,
+    /// Has the token-exchange grant.
+    pub token_exchange: bool,
+    /// Its trust policies (workload identity).
+    pub trust_policies: Vec<Arc<crate::domain::workload::TrustPolicy>>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -139,6 +143,20 @@ impl CachedClient {
             authorization_code: grants.iter().any(|g| g == "authorization_code"),
             refresh_token: grants.iter().any(|g| g == "refresh_token"),
             redirect_uris: split_list(&row.redirect_uris),
+            token_exchange: grants
+                .iter()
+                .any(|g| g == crate::domain::workload::TOKEN_EXCHANGE),
+            trust_policies: Vec::new(),
         }
+    }
+
+    /// With its trust policies.
+    pub fn with_policies(mut self, rows: &[crate::storage::trust::PolicyRow]) -> Self {
+        self.trust_policies = rows
+            .iter()
+            .filter_map(crate::domain::workload::TrustPolicy::from_row)
+            .map(Arc::new)
+            .collect();
+        self
     }
 }

@@ -1,0 +1,97 @@
+//! Workload identity at the token endpoint: the one check (`domain::workload::check`) behind
+//! door 1 (a federated client assertion: its `iss` is a trusted outside issuer, not the client)
+//! and door 2 (RFC 8693 token exchange). From memory: the policies are in the registry entry,
+//! the outside keys in their cache.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+
+use crate::domain::clients::CachedClient;
+use crate::domain::workload::{check, Workload};
+use crate::domain::Core;
+use crate::oauth::error::{ErrorCode, OAuthError};
+use crate::oauth::request::ClientAuth;
+
+/// The `iss` of a JWT, unverified (only to tell a federated assertion from the client's own).
+fn unverified_iss(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("iss")?.as_str().map(str::to_string)
+}
+
+/// The service account a workload may act for: active, confidential, a service account, its
+/// organization active.
+pub fn workload_client(state: &Core, client_id: &str) -> Option<Arc<CachedClient>> {
+    state
+        .clients
+        .get(client_id)
+        .filter(|c| c.active && c.confidential && c.is_service_account)
+        .filter(|c| state.directory.view().org_active(&c.org_id))
+}
+
+/// Checks a workload's token for a service account; the refusal says which check failed.
+pub async fn verify(
+    state: &Core,
+    client: &CachedClient,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Workload, String> {
+    let leeway = state.settings.token.leeway_seconds;
+    check(
+        &state.outside,
+        &client.trust_policies,
+        token,
+        now.timestamp(),
+        leeway,
+    )
+    .await
+}
+
+/// Door 1: a client assertion whose `iss` is not the client itself, for a client with trust
+/// policies (whatever its `token_endpoint_auth_method`). None: not a federated assertion, the
+/// client authenticates as usual. A refusal is `invalid_client`.
+pub async fn federated_client(
+    state: &Core,
+    auth: &ClientAuth,
+    now: DateTime<Utc>,
+) -> Option<Result<(Arc<CachedClient>, Workload), OAuthError>> {
+    let ClientAuth::Assertion {
+        client_id,
+        assertion,
+    } = auth
+    else {
+        return None;
+    };
+    let iss = unverified_iss(assertion)?;
+    if iss == *client_id {
+        return None;
+    }
+    let refused = |why: String| OAuthError::new(ErrorCode::InvalidClient, why);
+    let Some(client) = workload_client(state, client_id) else {
+        return Some(Err(refused(
+            "the client is unknown or may not use workload identity".into(),
+        )));
+    };
+    if client.trust_policies.is_empty() {
+        return Some(Err(refused(
+            "the client is unknown or may not use workload identity".into(),
+        )));
+    }
+    if !client.client_credentials {
+        return Some(Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "the client may not use the client_credentials grant",
+        )));
+    }
+    Some(
+        verify(state, &client, assertion, now)
+            .await
+            .map(|w| (client, w))
+            .map_err(refused),
+    )
+}
