@@ -47,6 +47,9 @@ pub struct CreateClientRequest {
     pub org_id: Option<String>,
     /// Redirect URIs for the authorization_code grant (exact match).
     pub redirect_uris: Option<Vec<String>>,
+    /// For `private_key_jwt`: where the client's public keys are fetched (https, or http on a
+    /// loopback host), instead of `jwks`.
+    pub jwks_uri: Option<String>,
 }
 
 /// `PATCH /admin/v1/clients/{id}` body: fields not sent keep their values.
@@ -93,6 +96,10 @@ pub struct UpdateClientRequest {
     pub org_id: Option<String>,
     /// Redirect URIs for the authorization_code grant (exact match).
     pub redirect_uris: Option<Vec<String>>,
+    /// Where the client's public keys are fetched; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub jwks_uri: Option<Option<String>>,
 }
 
 /// Tells "absent" (outer None) from "null" (Some(None)).
@@ -160,6 +167,7 @@ impl From<UpdateClientRequest> for ClientPatch {
             active: r.active,
             org_id: r.org_id,
             redirect_uris: r.redirect_uris,
+            jwks_uri: r.jwks_uri,
         }
     }
 }
@@ -203,6 +211,7 @@ impl CreateClientRequest {
             // Set by the domain from `org_id` (or the caller's organization).
             org_id: String::new(),
             redirect_uris: self.redirect_uris.unwrap_or_default(),
+            jwks_uri: self.jwks_uri,
         }
     }
 }

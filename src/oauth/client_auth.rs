@@ -44,11 +44,13 @@ pub async fn authenticate_client(
             client_id,
             assertion,
         } => {
+            let fetched = assertion_key(state, client_id, assertion).await;
             let (client, verified) = state
                 .clients
                 .verify_assertion(
                     client_id,
                     assertion,
+                    fetched,
                     &assertion_audiences(&state.issuer),
                     now,
                 )
@@ -67,6 +69,19 @@ pub async fn authenticate_client(
         return Err(refused());
     }
     Ok(client)
+}
+
+/// The key of a `private_key_jwt` client registered with a `jwks_uri`, for the assertion's
+/// kid: from the outside-keys cache (a fetch only on an unknown kid, at most once per interval).
+async fn assertion_key(
+    state: &Core,
+    client_id: &str,
+    assertion: &str,
+) -> Option<Arc<crate::keys::VerifyKey>> {
+    let uri = state.clients.get(client_id)?.assertion_jwks_uri.clone()?;
+    let kid = jsonwebtoken::decode_header(assertion).ok()?.kid?;
+    let jwks = state.outside.get_or_insert(&uri).ok()?;
+    jwks.key(&kid).await.ok().flatten()
 }
 
 /// RFC 7523 §3 and CONTRACT ("Replay"): a client assertion's `jti` is accepted once by the

@@ -63,6 +63,8 @@ pub struct ClientRow {
     pub org_id: String,
     /// Space-separated redirect URIs (authorization_code), matched exactly.
     pub redirect_uris: String,
+    /// Where its `private_key_jwt` keys are fetched (instead of `jwks`).
+    pub jwks_uri: Option<String>,
 }
 
 impl ClientRow {
@@ -132,6 +134,7 @@ pub fn update(conn: &mut DbConnection, row: &ClientRow) -> StoreResult<()> {
             clients::jwks.eq(&row.jwks),
             clients::default_audiences.eq(&row.default_audiences),
             clients::redirect_uris.eq(&row.redirect_uris),
+            clients::jwks_uri.eq(&row.jwks_uri),
         ))
         .execute(conn)
         .map_err(StoreError::from_diesel)?;

@@ -35,6 +35,7 @@ diesel::table! {
         default_audiences -> Nullable<Text>,
         org_id -> Text,
         redirect_uris -> Text,
+        jwks_uri -> Nullable<Text>,
     }
 }
 

@@ -102,7 +102,7 @@ pub fn client_summary(c: &Client) -> serde_json::Value {
         "token_endpoint_auth_method": c.token_endpoint_auth_method,
         "is_service_account": c.is_service_account,
         "is_admin_service_account": c.is_admin_service_account, "active": c.active,
-        "redirect_uris": c.redirect_uris,
+        "redirect_uris": c.redirect_uris, "jwks_uri": c.jwks_uri,
     })
 }
 

@@ -80,6 +80,10 @@ pub struct Client {
     /// literal matches on any port, RFC 8252 §7.3).
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// Where its `private_key_jwt` keys are fetched (https, or http on a loopback host),
+    /// instead of registering them in `jwks`.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
 }
 
 fn root_org() -> String {
@@ -119,6 +123,7 @@ impl From<&ClientRow> for Client {
             default_audiences: r.default_audiences.as_deref().map(split_list),
             org_id: r.org_id.clone(),
             redirect_uris: split_list(&r.redirect_uris),
+            jwks_uri: r.jwks_uri.clone(),
         }
     }
 }
@@ -150,6 +155,7 @@ impl Client {
             default_audiences: self.default_audiences.as_deref().map(join_list),
             org_id: self.org_id.clone(),
             redirect_uris: join_list(&self.redirect_uris),
+            jwks_uri: self.jwks_uri.clone(),
         }
     }
 
@@ -179,6 +185,7 @@ impl Client {
             default_audiences: None,
             org_id: root_org(),
             redirect_uris: Vec::new(),
+            jwks_uri: None,
         }
     }
 

@@ -39,6 +39,8 @@ pub struct ClientPatch {
     pub org_id: Option<String>,
     /// Redirect URIs.
     pub redirect_uris: Option<Vec<String>>,
+    /// Where its keys are fetched; `Some(None)` removes it.
+    pub jwks_uri: Option<Option<String>>,
 }
 
 impl ClientPatch {
@@ -70,7 +72,8 @@ impl ClientPatch {
             is_admin_service_account,
             active,
             jwks,
-            redirect_uris
+            redirect_uris,
+            jwks_uri
         );
         Ok(c)
     }

@@ -70,11 +70,21 @@ impl Client {
             ),
             _ => {}
         }
-        match (&self.jwks, self.token_endpoint_auth_method.as_str()) {
-            (None, "private_key_jwt") => {
-                problems.push("private_key_jwt needs the client's public keys in jwks".into())
+        match (
+            &self.jwks,
+            &self.jwks_uri,
+            self.token_endpoint_auth_method.as_str(),
+        ) {
+            (None, None, "private_key_jwt") => problems.push(
+                "private_key_jwt needs the client's public keys in jwks, or a jwks_uri".into(),
+            ),
+            (Some(_), Some(_), _) => problems.push("give jwks or jwks_uri, not both".into()),
+            (Some(jwks), None, _) => problems.extend(check_jwks(jwks)),
+            (None, Some(uri), _) => {
+                if let Err(e) = crate::resource::check_jwks_uri(uri) {
+                    problems.push(format!("jwks_uri: {e}"));
+                }
             }
-            (Some(jwks), _) => problems.extend(check_jwks(jwks)),
             _ => {}
         }
         problems.extend(self.redirect_problems());

@@ -188,5 +188,6 @@ pub fn console_client(issuer: &str, admin_audience: &str) -> crate::storage::cli
         default_audiences: None,
         org_id: crate::storage::orgs::ROOT_ORG_ID.into(),
         redirect_uris: format!("{issuer}/console/callback"),
+        jwks_uri: None,
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::AuthMethod;
 use super::{CachedClient, ClientRegistry};
+use crate::keys::VerifyKey;
 
 /// Clock skew allowed on a client assertion's `exp`/`nbf`, seconds.
 pub const ASSERTION_LEEWAY_SECONDS: u64 = 60;
@@ -49,7 +50,8 @@ impl ClientRegistry {
         audiences: &[String],
         now: DateTime<Utc>,
     ) -> Option<Arc<CachedClient>> {
-        let (client, verified) = self.verify_assertion(client_id, assertion, audiences, now)?;
+        let (client, verified) =
+            self.verify_assertion(client_id, assertion, None, audiences, now)?;
         self.first_sight(client_id, &verified, now)
             .then_some(client)
     }
@@ -65,6 +67,7 @@ impl ClientRegistry {
         &self,
         client_id: &str,
         assertion: &str,
+        fetched: Option<Arc<VerifyKey>>,
         audiences: &[String],
         now: DateTime<Utc>,
     ) -> Option<(Arc<CachedClient>, VerifiedAssertion)> {
@@ -73,11 +76,21 @@ impl ClientRegistry {
             return None;
         }
         let header = jsonwebtoken::decode_header(assertion).ok()?;
-        let key = match header.kid.as_deref() {
-            Some(kid) => client.assertion_keys.get(kid)?,
-            // Without a kid, only a client with a single key is unambiguous.
-            None if client.assertion_keys.len() == 1 => client.assertion_keys.values().next()?,
-            None => return None,
+        // A client registered with a jwks_uri: the key the caller fetched for the header's kid
+        // (from the outside-keys cache), and only that.
+        let fetched_key;
+        let key = if client.assertion_jwks_uri.is_some() {
+            fetched_key = fetched.filter(|k| header.kid.as_deref() == Some(k.kid.as_str()))?;
+            &fetched_key
+        } else {
+            match header.kid.as_deref() {
+                Some(kid) => client.assertion_keys.get(kid)?,
+                // Without a kid, only a client with a single key is unambiguous.
+                None if client.assertion_keys.len() == 1 => {
+                    client.assertion_keys.values().next()?
+                }
+                None => return None,
+            }
         };
         let mut validation = jsonwebtoken::Validation::new(key.alg);
         validation.set_issuer(&[client_id]);

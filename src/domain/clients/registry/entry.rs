@@ -108,6 +108,8 @@ pub struct CachedClient {
     pub token_exchange: bool,
     /// Its trust policies (workload identity).
     pub trust_policies: Vec<Arc<crate::domain::workload::TrustPolicy>>,
+    /// Where its `private_key_jwt` keys are fetched, instead of registered ones.
+    pub assertion_jwks_uri: Option<String>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -147,6 +149,7 @@ impl CachedClient {
                 .iter()
                 .any(|g| g == crate::domain::workload::TOKEN_EXCHANGE),
             trust_policies: Vec::new(),
+            assertion_jwks_uri: row.jwks_uri.clone(),
         }
     }
 
