@@ -197,7 +197,7 @@ impl RemoteJwks {
             }
             return Ok(Some(key));
         }
-        if known_unknown && false {
+        if known_unknown {
             return Ok(None);
         }
         let _one_at_a_time = self.fetching.lock().await;
