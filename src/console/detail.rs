@@ -1,6 +1,6 @@
-//! `/console/clients/{id}`: one service account: its fields, its secrets, and what can be
-//! done to it (add or revoke a secret, revoke its tokens, disable or enable it, the admin
-//! flag with its warning beside it).
+//! `/console/clients/{id}`: one service account: its fields, its secrets, its trust policies,
+//! and what can be done to it (add or revoke a secret, add or delete a trust policy, revoke its
+//! tokens, disable or enable it, the admin flag with its warning beside it).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -14,6 +14,7 @@ use super::orgs::{self, ActiveForm};
 use super::page::Problem;
 use super::page::{self, csrf_refused, render, require, see_other, Chrome, CsrfForm, Feedback};
 use super::secrets::{shown_once, SecretDraft, Shown};
+use super::trust::{self, PolicyDraft, PolicyLine};
 use crate::domain::clients::{Client, ClientPatch};
 use crate::domain::{Core, DomainError};
 use crate::storage::clients::SecretRow;
@@ -66,6 +67,8 @@ struct ClientPage {
     facts: Vec<(&'static str, String)>,
     secrets: Vec<SecretLine>,
     draft: SecretDraft,
+    policies: Vec<PolicyLine>,
+    policy: PolicyDraft,
     fb: Feedback,
     can_write: bool,
 }
@@ -117,6 +120,18 @@ pub async fn show(
     draft: SecretDraft,
     fb: Feedback,
 ) -> HttpResponse {
+    show_with(core, caller, id, draft, PolicyDraft::default(), fb).await
+}
+
+/// The page, with what was typed in the secret and the trust policy forms.
+pub async fn show_with(
+    core: &Core,
+    caller: &ConsoleCaller,
+    id: &str,
+    draft: SecretDraft,
+    policy: PolicyDraft,
+    fb: Feedback,
+) -> HttpResponse {
     if let Some(refusal) = require(caller, SECTION, READ) {
         return refusal;
     }
@@ -124,9 +139,10 @@ pub async fn show(
     let read = async {
         let client = service.get(&caller.acting, id.to_string()).await?;
         let secrets = service.secrets(&caller.acting, id.to_string()).await?;
-        Ok::<_, DomainError>((client, secrets))
+        let policies = trust::lines(core, caller, id).await?;
+        Ok::<_, DomainError>((client, secrets, policies))
     };
-    let (client, secrets) = match read.await {
+    let (client, secrets, policies) = match read.await {
         Ok(found) => found,
         Err(e) => return page::failed(caller, SECTION, e, "/console/clients"),
     };
@@ -139,6 +155,8 @@ pub async fn show(
         secrets: secrets.iter().map(|r| SecretLine::new(r, now)).collect(),
         client,
         draft,
+        policies,
+        policy,
         fb,
         can_write: caller.acting.powers.allows(WRITE),
     };

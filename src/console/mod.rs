@@ -22,6 +22,7 @@ mod secrets;
 mod signin;
 #[cfg(test)]
 mod testing;
+mod trust;
 mod users;
 
 use actix_web::{middleware, web, HttpResponse};
@@ -54,6 +55,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/clients/{id}/secrets/{secret_id}/revoke",
                 web::post().to(secrets::revoke),
+            )
+            .route("/clients/{id}/trust-policies", web::post().to(trust::add))
+            .route(
+                "/clients/{id}/trust-policies/{policy_id}/delete",
+                web::post().to(trust::delete),
             )
             .route("/groups", web::get().to(groups::list))
             .route("/groups", web::post().to(groups::create))

@@ -29,9 +29,70 @@ fn page(fb: Feedback) -> ClientPage {
         ],
         client,
         draft: SecretDraft::default(),
+        policies: vec![policy("p1", true), policy("p2", false)],
+        policy: PolicyDraft::default(),
         fb,
         can_write: true,
     }
+}
+
+fn policy(id: &str, fetched: bool) -> PolicyLine {
+    let mut claims = serde_json::Map::new();
+    claims.insert("/repository".into(), EVIL.into());
+    claims.insert("/ref_protected".into(), "true".into());
+    PolicyLine::from(&crate::domain::workload::Policy {
+        id: id.into(),
+        issuer: EVIL.into(),
+        jwks_uri: fetched.then(|| "https://issuer.example/jwks".into()),
+        jwks: (!fetched).then(|| serde_json::json!({"keys": [{"kty": "EC"}, {"kty": "EC"}]})),
+        audience: EVIL.into(),
+        subject: EVIL.into(),
+        claims,
+        max_token_age_seconds: 600,
+        created_at: Utc::now(),
+    })
+}
+
+#[test]
+fn the_trust_policies_are_listed_with_a_delete_button_and_an_add_form() {
+    let html = page(Feedback::default()).render().unwrap();
+    for path in ["/trust-policies/p1/delete\"", "/trust-policies/p2/delete\""] {
+        assert!(html.contains(path), "{path} missing");
+    }
+    assert!(html.contains("<code>https://issuer.example/jwks</code>"));
+    assert!(html.contains("pinned (2 keys)"));
+    assert!(html.contains("<code>/ref_protected = &#34;true&#34;</code>"));
+    assert!(html.contains("600 s"));
+    for name in [
+        "issuer", "jwks_uri", "jwks", "audience", "subject", "claims",
+    ] {
+        let id = format!("id=\"add-policy-{name}\"");
+        assert!(html.contains(&id), "{name} missing");
+        assert!(html.contains(&format!("<label for=\"add-policy-{name}\"")));
+    }
+    assert!(html.contains("value=\"3600\""), "the default max token age");
+    assert!(
+        html.contains("(/ref_protected = &#34;true&#34;)."),
+        "the hint's quotes"
+    );
+}
+
+#[test]
+fn a_refused_trust_policy_is_said_beside_its_field() {
+    let fb = Feedback::of(Problem::new(
+        "add-policy",
+        &["issuer", "jwks_uri"],
+        crate::domain::DomainError::Invalid(vec![
+            "jwks_uri: the JWKS URL must be https".into(),
+            "give exactly one of jwks_uri and jwks".into(),
+        ]),
+    ));
+    let html = page(fb).render().unwrap();
+    check_page(&html);
+    let field = html.find("id=\"add-policy-jwks_uri\"").unwrap();
+    let error = html.find("id=\"add-policy-jwks_uri-error\"").unwrap();
+    assert!(error > field && html[field..error].contains("aria-invalid=\"true\""));
+    assert!(html.contains("id=\"add-policy-errors\""));
 }
 
 #[test]

@@ -96,13 +96,20 @@ impl NewPolicy {
                     problems.push(format!("jwks_uri: {e}"));
                 }
             }
-            (None, Some(jwks)) => match crate::resource::parse_jwks(jwks.to_string().as_bytes()) {
-                Ok(keys) if !keys.is_empty() => {}
-                _ => problems.push(
-                    "jwks must be a JWKS document with at least one key Castellan can verify"
-                        .into(),
-                ),
-            },
+            (None, Some(jwks)) => {
+                // The same rules as a client's keys: public keys only, of kinds we verify.
+                let key_problems = crate::domain::clients::check_jwks(jwks);
+                if !key_problems.is_empty() {
+                    problems.extend(key_problems.into_iter().map(|p| format!("jwks: {p}")));
+                } else if !crate::resource::parse_jwks(jwks.to_string().as_bytes())
+                    .is_ok_and(|keys| !keys.is_empty())
+                {
+                    problems.push(
+                        "jwks must be a JWKS document with at least one key Castellan can verify"
+                            .into(),
+                    );
+                }
+            }
             _ => problems.push("give exactly one of jwks_uri and jwks".into()),
         }
         for (pointer, value) in &self.claims {

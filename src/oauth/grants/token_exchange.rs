@@ -44,14 +44,18 @@ pub async fn grant(
         .client_id()
         .or_else(|| params.get("client_id"))
         .ok_or_else(|| OAuthError::invalid_request("client_id names the service account"))?;
+    // An unknown, disabled or not-so-configured account gets one answer: nothing here tells
+    // a guesser which service accounts exist (the policy checks below run only for an account
+    // that trusts some issuer).
+    let no_policy = || {
+        OAuthError::new(
+            ErrorCode::InvalidGrant,
+            "no trust policy of this service account names the token's issuer",
+        )
+    };
     let client = workload_client(state, client_id)
-        .ok_or_else(|| OAuthError::invalid_client(auth.is_basic()))?;
-    if !client.token_exchange {
-        return Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "the client may not use the token-exchange grant",
-        ));
-    }
+        .filter(|c| c.token_exchange && !c.trust_policies.is_empty())
+        .ok_or_else(no_policy)?;
     let workload = verify(state, &client, subject_token, now)
         .await
         .map_err(|why| OAuthError::new(ErrorCode::InvalidGrant, why))?;

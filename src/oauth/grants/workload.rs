@@ -72,22 +72,15 @@ pub async fn federated_client(
         return None;
     }
     let refused = |why: String| OAuthError::new(ErrorCode::InvalidClient, why);
-    let Some(client) = workload_client(state, client_id) else {
+    // An unknown, disabled or not-so-configured account gets one answer (nothing tells a
+    // guesser which service accounts exist).
+    let Some(client) = workload_client(state, client_id)
+        .filter(|c| c.client_credentials && !c.trust_policies.is_empty())
+    else {
         return Some(Err(refused(
             "the client is unknown or may not use workload identity".into(),
         )));
     };
-    if client.trust_policies.is_empty() {
-        return Some(Err(refused(
-            "the client is unknown or may not use workload identity".into(),
-        )));
-    }
-    if !client.client_credentials {
-        return Some(Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "the client may not use the client_credentials grant",
-        )));
-    }
     Some(
         verify(state, &client, assertion, now)
             .await
