@@ -249,6 +249,8 @@ fn probe_body(method: &str, path: &str) -> Option<Value> {
         ("post", "/admin/v1/orgs") => Some(json!({"slug": "probe", "name": "probe"})),
         ("post", "/admin/v1/groups") => Some(json!({"name": "probe"})),
         ("post", "/admin/v1/groups/{id}/members") => Some(json!({"principal": "probe"})),
+        ("post", "/admin/v1/clients/{id}/trust-policies") => Some(json!({"issuer": "https://i",
+            "jwks_uri": "https://i/jwks", "audience": "a", "subject": "s"})),
         ("post" | "patch" | "put", _) => Some(json!({})),
         _ => None,
     }
