@@ -105,3 +105,54 @@ pub async fn refresh(state: &web::Data<Core>) {
         log::warn!("background refresh failed: {e}");
     }
 }
+
+/// On PostgreSQL, applies the changes other nodes announce (`LISTEN`) within a poll (100 ms):
+/// organizations, groups, clients, secrets and trust policies are reloaded from the store, and
+/// the keys looked at. A node that loses its listening connection resynchronises in full when
+/// it gets it back. The timed reload stays as a safety net. The listener ends with the server.
+pub fn spawn_listener(state: &web::Data<Core>) {
+    let crate::storage::Backend::Postgres(url) =
+        crate::storage::Backend::from_url(&state.settings.database_url)
+    else {
+        return;
+    };
+    let url = url.to_string();
+    let node = state.db.node().to_string();
+    let weak = std::sync::Arc::downgrade(&state.clone().into_inner());
+    let alive = weak.clone();
+    let started = std::thread::Builder::new()
+        .name("castellan-listen".into())
+        .spawn(move || {
+            crate::storage::listen::listen(
+                &url,
+                &node,
+                |_heard| {
+                    if let Some(core) = weak.upgrade() {
+                        apply_changes(&core);
+                    }
+                },
+                move || alive.strong_count() > 0,
+            )
+        });
+    if let Err(e) = started {
+        log::warn!("the change listener could not start ({e}); changes arrive on the timer");
+    }
+}
+
+/// Reloads what the caches hold, as the only writer (so a change made here meanwhile is not
+/// overwritten by an older picture).
+fn apply_changes(core: &Core) {
+    let reloaded = core.db.write_blocking(
+        |conn| {
+            core.directory.reload(conn)?;
+            core.clients.reload(conn)
+        },
+        |_| (),
+    );
+    if let Err(e) = reloaded {
+        log::warn!("applying announced changes failed: {e}");
+    }
+    if let Ok(mut conn) = core.db.conn() {
+        let _ = core.keys.refresh(&mut conn, Utc::now());
+    }
+}

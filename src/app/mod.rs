@@ -105,6 +105,7 @@ impl Application {
         .run();
         let management = management_server(state.clone(), management_metrics, management_listener)?;
         jobs::spawn(state.clone());
+        jobs::spawn_listener(&state);
         log::info!(
             "castellan listening on {local} (port {port}), management on {management_local}; \
              database: {}; issuer: {}",

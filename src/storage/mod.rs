@@ -8,6 +8,7 @@ pub mod clients;
 pub mod files;
 pub mod groups;
 pub mod keys;
+pub mod listen;
 mod migrate;
 pub mod orgs;
 pub mod people;

@@ -126,6 +126,8 @@ pub struct Db {
     unreachable: Arc<AtomicBool>,
     /// One writer at a time on this node (see `storage/write.rs`).
     pub(super) writer: Arc<std::sync::Mutex<()>>,
+    /// This node's name in change announcements (so it can ignore its own).
+    pub(super) node: Arc<str>,
 }
 
 /// Failed connections are logged by [`Manager::connect`], once per outage.
@@ -183,6 +185,7 @@ impl Db {
             backend_name,
             unreachable,
             writer: Default::default(),
+            node: uuid::Uuid::new_v4().to_string().into(),
         })
     }
 

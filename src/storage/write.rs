@@ -22,6 +22,23 @@ diesel::define_sql_function! {
     fn pg_advisory_xact_lock(key: diesel::sql_types::BigInt);
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's NOTIFY as a function (delivered when the transaction commits).
+    fn pg_notify(channel: diesel::sql_types::Text, payload: diesel::sql_types::Text);
+}
+
+/// The channel every change a cache holds is announced on (CONTRACT "Many nodes").
+pub const CHANGES_CHANNEL: &str = "castellan_changes";
+
+/// Announces a change to the other nodes, inside its transaction: PostgreSQL delivers it on
+/// commit, and never for a rolled-back change. The payload names this node.
+fn announce(conn: &mut DbConnection, node: &str) -> Result<(), diesel::result::Error> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::select(pg_notify(CHANGES_CHANNEL, node)).execute(pg)?;
+    }
+    Ok(())
+}
+
 /// A failure inside a write transaction: the store's, or the change's own refusal.
 enum TxError<E> {
     Store(diesel::result::Error),
@@ -67,9 +84,12 @@ impl Db {
             Err(poisoned) => poisoned.into_inner(),
         };
         let mut conn = self.conn()?;
+        let node = self.node.clone();
         let result = conn.transaction::<T, TxError<E>, _>(|conn| {
             take_write_lock(conn)?;
-            change(conn).map_err(TxError::Refused)
+            let value = change(conn).map_err(TxError::Refused)?;
+            announce(conn, &node)?;
+            Ok(value)
         });
         match result {
             Ok(value) => {
@@ -79,6 +99,11 @@ impl Db {
             Err(TxError::Refused(e)) => Err(e),
             Err(TxError::Store(e)) => Err(StoreError::from_diesel(e).into()),
         }
+    }
+
+    /// This node's name in change announcements.
+    pub fn node(&self) -> &str {
+        &self.node
     }
 
     /// [`Db::write_blocking`] on a blocking thread.

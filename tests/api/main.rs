@@ -38,6 +38,7 @@ mod lifecycle_requests;
 mod lifecycle_revocation;
 mod lifecycle_support;
 mod nodes;
+mod nodes_pushed;
 mod nodes_support;
 mod openapi;
 mod operations_limits;
