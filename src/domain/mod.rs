@@ -12,6 +12,7 @@ pub mod holdings;
 pub mod orgs;
 pub mod people;
 pub mod powers;
+pub mod revocations;
 pub mod tenancy;
 pub mod tokens;
 pub mod users;

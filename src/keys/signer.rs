@@ -166,10 +166,26 @@ impl Signer {
 
     /// Signs `claims` as a compact JWS with header `{alg, typ: "at+jwt", kid}`.
     pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String, KeyError> {
+        self.sign_after(&self.header_prefix, claims)
+    }
+
+    /// Signs `claims` with another `typ` in the header (the revocation list's
+    /// `revocations+jwt`), so that no such document can pass for an access token.
+    pub fn sign_as<C: Serialize>(&self, typ: &str, claims: &C) -> Result<String, KeyError> {
+        let header = json!({"alg": alg_name(self.alg), "typ": typ, "kid": self.kid});
+        let prefix = format!("{}.", URL_SAFE_NO_PAD.encode(header.to_string()));
+        self.sign_after(&prefix, claims)
+    }
+
+    fn sign_after<C: Serialize>(
+        &self,
+        header_prefix: &str,
+        claims: &C,
+    ) -> Result<String, KeyError> {
         let payload =
             serde_json::to_vec(claims).map_err(|_| KeyError::Crypto("claims do not serialize"))?;
-        let mut out = String::with_capacity(self.header_prefix.len() + payload.len() * 4 / 3 + 128);
-        out.push_str(&self.header_prefix);
+        let mut out = String::with_capacity(header_prefix.len() + payload.len() * 4 / 3 + 128);
+        out.push_str(header_prefix);
         URL_SAFE_NO_PAD.encode_string(&payload, &mut out);
         let signature = match &self.pair {
             Pair::Es256(p) => p

@@ -44,6 +44,8 @@ pub fn metadata(state: &Core) -> serde_json::Value {
         "introspection_endpoint_auth_methods_supported":
             ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "revocation_endpoint": format!("{iss}/oauth2/revoke"),
+        // The signed list of revoked tokens, for services that check tokens offline.
+        "revocation_list_endpoint": format!("{iss}/oauth2/revocations"),
         "revocation_endpoint_auth_methods_supported":
             ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "scopes_supported": crate::admin_scopes(),

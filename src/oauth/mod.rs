@@ -9,6 +9,7 @@ pub mod grants;
 pub mod introspect;
 pub mod ratelimit;
 pub mod request;
+pub mod revocations;
 pub mod revoke;
 pub mod token;
 
@@ -42,6 +43,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(token::method_not_allowed)),
     )
     .route("/.well-known/jwks.json", web::get().to(discovery::get_jwks))
+    .route(
+        "/oauth2/revocations",
+        web::get().to(revocations::get_revocations),
+    )
     .route(
         "/.well-known/oauth-authorization-server",
         web::get().to(discovery::get_metadata),

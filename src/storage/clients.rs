@@ -273,3 +273,25 @@ pub fn admin_exists(conn: &mut DbConnection) -> StoreResult<bool> {
         .map_err(StoreError::from_diesel)?;
     Ok(n > 0)
 }
+
+/// The clients whose tokens are refused wholesale: a bulk revocation after `after`, or
+/// disabled. (client_id, revoked before, active.)
+pub fn wholesale_revocations(
+    conn: &mut DbConnection,
+    after: NaiveDateTime,
+) -> StoreResult<Vec<(String, Option<NaiveDateTime>, bool)>> {
+    clients::table
+        .filter(
+            clients::tokens_revoked_before
+                .gt(after)
+                .or(clients::active.eq(false)),
+        )
+        .order(clients::client_id.asc())
+        .select((
+            clients::client_id,
+            clients::tokens_revoked_before,
+            clients::active,
+        ))
+        .load(conn)
+        .map_err(StoreError::from_diesel)
+}

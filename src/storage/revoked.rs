@@ -59,3 +59,17 @@ pub fn count(conn: &mut DbConnection) -> StoreResult<i64> {
         .get_result(conn)
         .map_err(StoreError::from_diesel)
 }
+
+/// The revoked `jti`s whose tokens are still accepted somewhere (`expires_at` after `after`),
+/// with their expiry: the revocation list.
+pub fn live(
+    conn: &mut DbConnection,
+    after: NaiveDateTime,
+) -> StoreResult<Vec<(String, NaiveDateTime)>> {
+    revoked_tokens::table
+        .filter(revoked_tokens::expires_at.gt(after))
+        .order(revoked_tokens::expires_at.asc())
+        .select((revoked_tokens::jti, revoked_tokens::expires_at))
+        .load(conn)
+        .map_err(StoreError::from_diesel)
+}
