@@ -74,6 +74,9 @@ pub async fn refresh(state: &web::Data<Core>) {
     if let Err(e) = reloaded {
         log::warn!("background client reload failed: {e}");
     }
+    // Outside keys no client or policy names any more are let go.
+    let used = state.clients.jwks_uris();
+    state.outside.retain(|uri| used.contains(uri));
     let s = state.clone();
     let result = state
         .db

@@ -243,6 +243,20 @@ impl ClientRegistry {
         }
     }
 
+    /// Every JWKS URI a client or a trust policy names now: the outside keys worth keeping.
+    pub fn jwks_uris(&self) -> std::collections::HashSet<String> {
+        let mut uris = std::collections::HashSet::new();
+        for client in self.read_map().values() {
+            uris.extend(client.assertion_jwks_uri.iter().cloned());
+            for policy in &client.trust_policies {
+                if let crate::domain::workload::PolicyKeys::Remote(uri) = &policy.keys {
+                    uris.insert(uri.clone());
+                }
+            }
+        }
+        uris
+    }
+
     /// Number of clients held.
     pub fn len(&self) -> usize {
         self.read_map().len()
