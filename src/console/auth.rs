@@ -4,7 +4,6 @@
 //! and every request re-reads, live, that the person, its organization and what it holds still
 //! allow what it does, exactly as the admin API's check does for a token.
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -58,14 +57,9 @@ pub(super) fn login_cookie(issuer: &str) -> &'static str {
     }
 }
 
-pub(super) fn cookie(issuer: &str, name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build(name, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(issuer.starts_with("https://"))
-        .finish()
-}
+/// The console's cookies are the authorization server's kind: HttpOnly, SameSite=Lax, path /,
+/// Secure on an https issuer.
+pub(super) use crate::oauth::authorize::cookie;
 
 fn to_sign_in() -> actix_web::Error {
     actix_web::error::InternalError::from_response(

@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use super::auth::{cookie, cookie_name, login_cookie, SESSION_HOURS};
 use crate::domain::people::{new_secret, Built, Exchange, GrantError, CONSOLE_CLIENT_ID};
 use crate::domain::Core;
-use crate::oauth::authorize::{message, session_cookie};
+use crate::oauth::authorize::{clear_cookie, message, session_cookie};
 use crate::storage::people as rows;
 
 /// `GET /console/login`: starts the flow, as any client would (PKCE, state).
@@ -162,9 +162,7 @@ pub(super) async fn callback(req: HttpRequest, state: web::Data<Core>) -> HttpRe
         .insert_header((header::LOCATION, "/console"))
         .finish();
     let _ = res.add_cookie(&cookie(&state.issuer, cookie_name(&state.issuer), session));
-    let mut gone = cookie(&state.issuer, login_cookie(&state.issuer), String::new());
-    gone.make_removal();
-    let _ = res.add_cookie(&gone);
+    let _ = res.add_cookie(&clear_cookie(&state.issuer, login_cookie(&state.issuer)));
     res
 }
 
@@ -212,9 +210,7 @@ pub(super) async fn logout(
         false,
     );
     for n in [name, session_cookie(&state.issuer)] {
-        let mut gone = cookie(&state.issuer, n, String::new());
-        gone.make_removal();
-        let _ = res.add_cookie(&gone);
+        let _ = res.add_cookie(&clear_cookie(&state.issuer, n));
     }
     res
 }

@@ -27,7 +27,16 @@ pub struct Workload {
 /// The largest workload token looked at.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
-/// The token's claims, read without trusting them: only to pick the policies to try.
+/// The `iss` of a JWT, read without trusting it: only to pick the policies to try (and, at
+/// the token endpoint, to tell a federated assertion from a client's own).
+pub fn unverified_iss(token: &str) -> Option<String> {
+    unverified_claims(token)?
+        .get("iss")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The token's claims, read without trusting them.
 fn unverified_claims(token: &str) -> Option<Value> {
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD

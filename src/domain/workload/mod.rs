@@ -7,7 +7,7 @@
 mod check;
 mod policy;
 
-pub use check::{check, Workload};
+pub use check::{check, unverified_iss, Workload};
 pub use policy::{NewPolicy, Policy, PolicyKeys, TrustPolicy};
 
 /// The token-exchange grant type (RFC 8693 §2.1).

@@ -8,10 +8,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
-pub use page::{message, same};
+pub use page::{clear_cookie, cookie, message, same};
 pub use request::{redirect_matches, AuthorizationRequest, CARRIED};
 
-use self::page::{clear_cookie, cookie, sign_in_page, SignInForm};
+use self::page::{sign_in_page, SignInForm};
 use self::request::{check, redirect_to, Refusal};
 use super::request::Params;
 use super::token::REPEATABLE;

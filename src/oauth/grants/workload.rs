@@ -5,24 +5,13 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use crate::domain::clients::CachedClient;
-use crate::domain::workload::{check, Workload};
+use crate::domain::workload::{check, unverified_iss, Workload};
 use crate::domain::Core;
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::request::ClientAuth;
-
-/// The `iss` of a JWT, unverified (only to tell a federated assertion from the client's own).
-fn unverified_iss(token: &str) -> Option<String> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    claims.get("iss")?.as_str().map(str::to_string)
-}
 
 /// The service account a workload may act for: active, confidential, a service account, its
 /// organization active.
