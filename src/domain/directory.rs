@@ -122,12 +122,6 @@ impl Directory {
     pub fn remove_group(&self, id: &str) {
         self.write().groups.remove(id);
     }
-
-    /// Number of organizations and groups held.
-    pub fn sizes(&self) -> (usize, usize) {
-        let v = self.view();
-        (v.tree.orgs.len(), v.tree.groups.len())
-    }
 }
 
 fn node(o: &OrgRow) -> OrgNode {

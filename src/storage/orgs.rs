@@ -38,18 +38,11 @@ pub struct OrgRow {
 /// groups, organizations and audit events for the admin API takes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reach {
-    /// The organization it starts from.
-    top: String,
     /// None: everything (root's reach); else the ids inside.
     ids: Option<Vec<String>>,
 }
 
 impl Reach {
-    /// The organization at the top.
-    pub fn top(&self) -> &str {
-        &self.top
-    }
-
     /// Whether `org_id` is inside.
     pub fn contains(&self, org_id: &str) -> bool {
         match &self.ids {
@@ -68,10 +61,7 @@ impl Reach {
 pub fn reach(conn: &mut DbConnection, org_id: &str) -> StoreResult<Reach> {
     let org = find(conn, org_id)?;
     if org.parent_id.is_none() {
-        return Ok(Reach {
-            top: org.id,
-            ids: None,
-        });
+        return Ok(Reach { ids: None });
     }
     let mut ids = vec![org.id.clone()];
     let mut frontier = vec![org.id.clone()];
@@ -85,10 +75,7 @@ pub fn reach(conn: &mut DbConnection, org_id: &str) -> StoreResult<Reach> {
         ids.extend(children.iter().cloned());
         frontier = children;
     }
-    Ok(Reach {
-        top: org.id,
-        ids: Some(ids),
-    })
+    Ok(Reach { ids: Some(ids) })
 }
 
 /// Only `org_id` itself (it must be inside `within`, else NotFound): a list narrowed to one
@@ -98,7 +85,6 @@ pub fn only(within: &Reach, org_id: &str) -> StoreResult<Reach> {
         return Err(StoreError::NotFound);
     }
     Ok(Reach {
-        top: org_id.to_string(),
         ids: Some(vec![org_id.to_string()]),
     })
 }

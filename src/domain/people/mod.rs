@@ -13,12 +13,7 @@ use std::sync::Arc;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 
-pub use codes::{Built, CodeRequest, Exchange, UserGrant};
-
-/// The syntax rules of PKCE values (RFC 7636 §4.1, §4.2).
-pub mod codes_syntax {
-    pub use super::codes::valid_challenge;
-}
+pub use codes::{valid_challenge, Built, CodeRequest, Exchange, UserGrant};
 pub use limits::SignInLimits;
 pub use refresh::Refresh;
 pub use signin::SignInError;

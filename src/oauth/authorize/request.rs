@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::domain::clients::{valid_scope_token, CachedClient};
-use crate::domain::people::codes_syntax::valid_challenge;
+use crate::domain::people::valid_challenge;
 use crate::domain::Core;
 use crate::oauth::request::Params;
 
