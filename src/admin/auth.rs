@@ -62,8 +62,8 @@ impl FromRequest for Caller {
                 }
             };
             let actor = Actor {
-                id: principal.subject.clone(),
-                kind: principal.kind.as_str().to_string(),
+                id: principal.subject.as_str().to_string(),
+                kind: principal.kind().as_str().to_string(),
                 ip,
             };
             Ok(Caller {

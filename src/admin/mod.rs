@@ -20,7 +20,7 @@ use std::sync::Arc;
 use actix_web::web;
 
 use crate::keys::KeyRing;
-use crate::resource::{KeySource, ResourceGuard, StoreDirectory, TokenVerifier};
+use crate::resource::{KeySource, OwnKeys, ResourceGuard, StoreDirectory, TokenVerifier};
 use crate::storage::Db;
 
 /// The guard the admin API checks tokens with: our own keys in-process, the admin audience,
@@ -33,8 +33,13 @@ pub fn guard(
     keys: Arc<KeyRing>,
     db: Db,
 ) -> ResourceGuard {
-    let verifier = TokenVerifier::new(issuer, audience, leeway_seconds, KeySource::Local(keys))
-        .with_max_lifetime(max_lifetime_seconds);
+    let verifier = TokenVerifier::new(
+        issuer,
+        audience,
+        leeway_seconds,
+        KeySource::Local(Arc::new(OwnKeys(keys))),
+    )
+    .with_max_lifetime(max_lifetime_seconds);
     ResourceGuard::new(verifier).with_directory(Arc::new(StoreDirectory::new(db)))
 }
 

@@ -196,13 +196,13 @@ pub async fn change_my_password(
     state: web::Data<Core>,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    caller.principal.require_user()?;
+    let me = caller.principal.require_user()?.as_str().to_string();
     let r = body.into_inner();
     state
         .user_service()
         .change_own_password(
             &caller.acting,
-            caller.principal.subject.clone(),
+            me,
             r.current_password,
             r.new_password,
             Utc::now(),

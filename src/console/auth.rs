@@ -13,7 +13,7 @@ use crate::audit::Actor;
 use crate::domain::callers::{live_check, Live};
 use crate::domain::people::CONSOLE_CLIENT_ID;
 use crate::domain::{Acting, Core, DomainError};
-use crate::resource::{Principal, PrincipalKind};
+use crate::resource::{Principal, PrincipalKind, Subject};
 use crate::storage::people as rows;
 
 /// How long a console session lasts.
@@ -101,13 +101,13 @@ impl FromRequest for ConsoleCaller {
                         return Ok(None);
                     };
                     let principal = Principal {
-                        kind: PrincipalKind::User,
-                        subject: user_id.clone(),
+                        subject: Subject::new(PrincipalKind::User, user_id.clone()),
                         client_id: CONSOLE_CLIENT_ID.into(),
                         scopes: crate::storage::split_list(&scope),
                         jti: format!("console:{family}"),
                         issued_at: now.timestamp(),
                         expires_at: now.timestamp(),
+                        org_id: None,
                     };
                     let live = live_check(conn, &principal)?;
                     let user = crate::storage::users::find(conn, &user_id)?;

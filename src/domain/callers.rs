@@ -3,7 +3,7 @@
 
 use super::powers::{covers, FULL_ADMIN};
 use super::{holdings, tokens, Powers};
-use crate::resource::{Principal, PrincipalKind};
+use crate::resource::{Principal, Subject};
 use crate::storage::clients as client_rows;
 use crate::storage::orgs as org_rows;
 use crate::storage::{revoked, users as user_rows, DbConnection, StoreError};
@@ -32,9 +32,9 @@ pub fn live_check(conn: &mut DbConnection, p: &Principal) -> Result<Live, StoreE
     if revoked::is_revoked(conn, &p.jti)? {
         return Ok(Live::Refused("the token was revoked"));
     }
-    match p.kind {
-        PrincipalKind::ServiceAccount => {
-            let client = match client_rows::find_by_client_id(conn, &p.subject) {
+    match &p.subject {
+        Subject::ServiceAccount(client_id) => {
+            let client = match client_rows::find_by_client_id(conn, client_id.as_str()) {
                 Ok(c) => c,
                 Err(StoreError::NotFound) => {
                     return Ok(Live::Refused("the client no longer exists"))
@@ -58,8 +58,8 @@ pub fn live_check(conn: &mut DbConnection, p: &Principal) -> Result<Live, StoreE
             })
         }
         // CONTRACT ("User tokens"): a user token's `sub` is the user's id.
-        PrincipalKind::User => {
-            let user = match user_rows::find(conn, &p.subject) {
+        Subject::User(user_id) => {
+            let user = match user_rows::find(conn, user_id.as_str()) {
                 Ok(u) => u,
                 Err(StoreError::NotFound) => return Ok(Live::Refused("the user no longer exists")),
                 Err(e) => return Err(e),

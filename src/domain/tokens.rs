@@ -27,14 +27,9 @@ pub fn new_jti(issued: DateTime<Utc>) -> Option<String> {
 /// When a token was issued: the `jti`'s microseconds when they agree with `iat` (same
 /// second), else the start of `iat`'s second (a token of ours from before, or one whose two
 /// times disagree: the earlier reading is the safer one for every check that uses it).
+/// Resource servers read it the same way (`castellan_resource::issued_at_micros`).
 pub fn issued_at(jti: &str, iat: i64) -> DateTime<Utc> {
-    let from_jti = jti
-        .split_once('.')
-        .and_then(|(hex, _)| i64::from_str_radix(hex, 16).ok())
-        .filter(|us| us.div_euclid(1_000_000) == iat)
-        .and_then(DateTime::from_timestamp_micros);
-    from_jti
-        .or_else(|| DateTime::from_timestamp(iat, 0))
+    DateTime::from_timestamp_micros(crate::resource::issued_at_micros(jti, iat))
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 

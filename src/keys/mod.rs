@@ -5,7 +5,6 @@ mod keyring;
 mod lookup;
 pub mod master;
 mod policy;
-pub mod provider;
 mod revoke;
 mod rotation;
 mod set;
@@ -14,6 +13,8 @@ pub mod signer;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::storage::StoreError;
+/// jsonwebtoken's cryptography on ring (lives with the resource-server crate, which needs it too).
+pub use castellan_resource::provider;
 pub use keyring::KeyRing;
 pub use master::MasterKey;
 pub use policy::KeyPolicy;

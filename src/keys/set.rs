@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::DecodingKey;
 use serde::Serialize;
+
+pub use castellan_resource::VerifyKey;
 
 use super::{signer, utc, KeyError, KeyPolicy, MasterKey, Signer};
 use crate::storage::keys::{self as key_rows, KeyRow};
@@ -42,17 +44,6 @@ pub struct KeyInfo {
     pub retired_at: Option<DateTime<Utc>>,
     /// Leaves the JWKS at.
     pub unpublish_at: Option<DateTime<Utc>>,
-}
-
-/// A public key and the algorithm it is pinned to.
-#[derive(Debug)]
-pub struct VerifyKey {
-    /// Key id.
-    pub kid: String,
-    /// The one algorithm this key verifies; never taken from a token's header.
-    pub alg: Algorithm,
-    /// The public key.
-    pub key: DecodingKey,
 }
 
 /// One consistent snapshot of the keys.

@@ -88,7 +88,7 @@ pub async fn verify_token(
     let verifier = TokenVerifier::any_audience(
         state.issuer.clone(),
         leeway,
-        KeySource::Local(Arc::clone(&state.keys)),
+        KeySource::Local(Arc::new(crate::resource::OwnKeys(Arc::clone(&state.keys)))),
     )
     .with_max_lifetime(u64::try_from(state.settings.token.max_ttl_seconds).unwrap_or(0));
     let claims = match verifier.verify(token).await {
@@ -126,7 +126,7 @@ async fn is_live(state: &Core, claims: &AccessTokenClaims) -> Result<bool, OAuth
     let iat = claims.iat;
     let issued = crate::domain::tokens::issued_at(&claims.jti, iat);
     let claimed = match Principal::from_claims(claims) {
-        Ok(p) => p.kind,
+        Ok(p) => p.kind(),
         Err(_) => return Ok(false),
     };
     state

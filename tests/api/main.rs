@@ -58,6 +58,7 @@ mod people_support;
 mod private_key_jwt;
 mod private_key_jwt_refusals;
 mod private_key_jwt_registration;
+mod resource_service;
 mod revocation_feed;
 mod rules_powers;
 mod rules_races;

@@ -24,7 +24,7 @@ impl PrincipalDirectory for MapDirectory {
 }
 
 async fn me(auth: Authenticated) -> HttpResponse {
-    HttpResponse::Ok().body(auth.subject.clone())
+    HttpResponse::Ok().body(auth.subject.as_str().to_string())
 }
 
 async fn scoped(auth: Authenticated) -> Result<HttpResponse, AuthError> {

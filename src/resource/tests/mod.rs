@@ -1,6 +1,7 @@
 //! Tests of the resource-server module. Keys are made in process: no database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod any_audience;
 mod extract;
 mod issuer;
 mod jwks;

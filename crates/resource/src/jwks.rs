@@ -4,7 +4,7 @@
 //! refetch), and kept when the issuer is unreachable. Only https URLs, or http on a loopback
 //! host; redirects only within the same origin.
 
-mod http;
+pub(crate) mod http;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 pub use http::{check_jwks_uri, MAX_REDIRECTS};
 
-use crate::keys::VerifyKey;
+use crate::VerifyKey;
 
 /// Unknown kids remembered at most; past this the misses are still rate-limited, only slower.
 const MAX_UNKNOWN_KIDS: usize = 1024;

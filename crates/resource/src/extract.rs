@@ -26,7 +26,7 @@ impl Authenticated {
     }
 
     /// See [`Principal::require_user`].
-    pub fn require_user(&self) -> Result<(), AuthError> {
+    pub fn require_user(&self) -> Result<&crate::UserId, AuthError> {
         self.0.require_user()
     }
 }

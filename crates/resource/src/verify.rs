@@ -6,8 +6,8 @@ use std::sync::Arc;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{decode, decode_header, Validation};
 
-use crate::keys::{KeyRing, VerifyKey};
-use crate::resource::claims::AccessTokenClaims;
+use crate::claims::AccessTokenClaims;
+use crate::VerifyKey;
 
 use super::jwks::RemoteJwks;
 use super::AuthError;
@@ -17,10 +17,23 @@ pub const MAX_TOKEN_LEN: usize = 8192;
 /// The largest clock-skew leeway accepted; larger values are clamped.
 pub const MAX_LEEWAY_SECONDS: u64 = 3600;
 
+/// What a `Future` boxed for a trait object looks like here.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Keys held in the same process as the verifier (the authorization server's own key ring).
+pub trait LocalKeys: Send + Sync + 'static {
+    /// The key with this kid; when it is not held, the holder may reload first. `Ok(None)`:
+    /// unknown. `Err`: the keys could not be read (the words say why, never a secret).
+    fn key_or_reload<'a>(
+        &'a self,
+        kid: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Arc<VerifyKey>>, String>>;
+}
+
 /// Where the verification keys come from.
 pub enum KeySource {
-    /// The issuer's own key ring, in process.
-    Local(Arc<KeyRing>),
+    /// Keys held in process (the issuer's own key ring).
+    Local(Arc<dyn LocalKeys>),
     /// A JWKS fetched over HTTP(S) and cached.
     Remote(Arc<RemoteJwks>),
     /// Keys pinned by configuration (or tests), by kid.
@@ -28,13 +41,14 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    async fn key(&self, kid: &str) -> Result<Option<Arc<VerifyKey>>, AuthError> {
+    /// The key with this kid, wherever it comes from.
+    pub async fn key(&self, kid: &str) -> Result<Option<Arc<VerifyKey>>, AuthError> {
         match self {
             // A kid of ours this node doesn't hold (a rotation on another node): reload first.
             KeySource::Local(ring) => ring
-                .verifier_or_reload(kid)
+                .key_or_reload(kid)
                 .await
-                .map_err(|e| AuthError::Unavailable(e.to_string())),
+                .map_err(AuthError::Unavailable),
             KeySource::Static(keys) => Ok(keys.get(kid).cloned()),
             KeySource::Remote(jwks) => jwks
                 .key(kid)
@@ -59,7 +73,7 @@ pub struct TokenVerifier {
     audience: String,
     check_audience: bool,
     leeway: u64,
-    keys: KeySource,
+    keys: Arc<KeySource>,
     /// The longest lifetime (`exp - iat`) the issuer gives a token, when known.
     max_lifetime: Option<u64>,
 }
@@ -96,13 +110,13 @@ impl TokenVerifier {
         leeway_seconds: u64,
         keys: KeySource,
     ) -> Self {
-        crate::keys::provider::install();
+        crate::provider::install();
         TokenVerifier {
             issuer: issuer.into(),
             audience: audience.into(),
             check_audience: true,
             leeway: leeway_seconds.min(MAX_LEEWAY_SECONDS),
-            keys,
+            keys: Arc::new(keys),
             max_lifetime: None,
         }
     }
@@ -123,6 +137,17 @@ impl TokenVerifier {
             check_audience: false,
             ..Self::new(issuer, "", leeway_seconds, keys)
         }
+    }
+
+    /// Where its keys come from (shared with a [`RevocationFeed`](crate::RevocationFeed), whose
+    /// lists are signed by the same keys).
+    pub fn keys(&self) -> &Arc<KeySource> {
+        &self.keys
+    }
+
+    /// The leeway on time claims, in seconds.
+    pub fn leeway(&self) -> u64 {
+        self.leeway
     }
 
     /// The issuer tokens must name.
@@ -217,54 +242,5 @@ impl TokenVerifier {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod any_audience {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use jsonwebtoken::Algorithm;
-
-    use super::{AuthError, KeySource, TokenVerifier};
-    use crate::resource::claims::Audience;
-    use crate::resource::tests::{service_claims, signer, verify_key, ISS};
-
-    fn verifier(s: &crate::keys::Signer) -> TokenVerifier {
-        let keys = [(s.kid().to_string(), verify_key(s))].into_iter().collect();
-        TokenVerifier::any_audience(ISS, 0, KeySource::Static(keys))
-    }
-
-    #[actix_web::test]
-    async fn any_audience_accepts_every_audience_and_nothing_else_changes() {
-        let s = signer("k1", Algorithm::ES256);
-        let v = verifier(&s);
-        assert_eq!(v.audience(), "");
-        let mut claims = service_claims("svc-1", "read");
-        claims.aud = Audience::Many(vec!["https://api.example".into(), "urn:b".into()]);
-        assert!(v.verify(&s.sign(&claims).unwrap()).await.is_ok());
-
-        let mut foreign = claims.clone();
-        foreign.iss = "https://issuer.example/other".into();
-        assert!(matches!(
-            v.verify(&s.sign(&foreign).unwrap()).await,
-            Err(AuthError::InvalidToken(_))
-        ));
-        let other = signer("k1", Algorithm::ES256);
-        assert!(matches!(
-            v.verify(&other.sign(&claims).unwrap()).await,
-            Err(AuthError::InvalidToken(_))
-        ));
-    }
-
-    #[actix_web::test]
-    async fn any_audience_still_requires_an_aud_claim() {
-        let s = signer("k1", Algorithm::ES256);
-        let mut claims = serde_json::to_value(service_claims("svc-1", "read")).unwrap();
-        claims.as_object_mut().unwrap().remove("aud");
-        assert!(matches!(
-            verifier(&s).verify(&s.sign(&claims).unwrap()).await,
-            Err(AuthError::InvalidToken(_))
-        ));
     }
 }

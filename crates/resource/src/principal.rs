@@ -1,9 +1,8 @@
 //! Who a verified token speaks for, and the check that its subject really is that kind of
 //! principal (one identifier names one principal: see the contract).
 
-use crate::resource::claims::{AccessTokenClaims, SERVICE_ACCOUNT, USER};
-use crate::storage::principals::{self, PrincipalKind as StoredKind};
-use crate::storage::{Db, StoreError};
+use crate::claims::{AccessTokenClaims, SERVICE_ACCOUNT, USER};
+use std::fmt;
 
 use super::AuthError;
 
@@ -37,13 +36,84 @@ impl PrincipalKind {
     }
 }
 
+/// A service account's identifier: its client_id. No conversion turns it into a [`UserId`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ServiceAccountId(String);
+
+/// A person's identifier (a user's id). No conversion turns it into a [`ServiceAccountId`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserId(String);
+
+impl ServiceAccountId {
+    /// The client_id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl UserId {
+    /// The user's id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ServiceAccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whom a token speaks for, typed: code that needs a user id gets one only from
+/// [`Subject::User`], so a service account's client_id can't be taken for a person's id by
+/// mistake (the two may even be spelled alike in another system).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// A service account.
+    ServiceAccount(ServiceAccountId),
+    /// A person.
+    User(UserId),
+}
+
+impl Subject {
+    /// A subject of this kind. For the issuer, which knows whom it names (a session it
+    /// looked up); a service reads subjects from tokens through [`Principal::from_claims`].
+    pub fn new(kind: PrincipalKind, id: impl Into<String>) -> Self {
+        match kind {
+            PrincipalKind::ServiceAccount => Subject::ServiceAccount(ServiceAccountId(id.into())),
+            PrincipalKind::User => Subject::User(UserId(id.into())),
+        }
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> PrincipalKind {
+        match self {
+            Subject::ServiceAccount(_) => PrincipalKind::ServiceAccount,
+            Subject::User(_) => PrincipalKind::User,
+        }
+    }
+
+    /// The identifier as written in `sub`, for logs and audit records (not for look-ups:
+    /// match on the variant for those).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Subject::ServiceAccount(id) => id.as_str(),
+            Subject::User(id) => id.as_str(),
+        }
+    }
+}
+
 /// The caller, as a verified token describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// Service account or user.
-    pub kind: PrincipalKind,
-    /// `sub`: the user's identifier, or the service account's client_id.
-    pub subject: String,
+    /// `sub`, typed by `principal_type`.
+    pub subject: Subject,
     /// The client the token was issued to.
     pub client_id: String,
     /// The granted scopes.
@@ -54,6 +124,8 @@ pub struct Principal {
     pub issued_at: i64,
     /// `exp`, seconds since the epoch.
     pub expires_at: i64,
+    /// The principal's organization (`org_id`), when the token names one.
+    pub org_id: Option<String>,
 }
 
 impl Principal {
@@ -72,8 +144,7 @@ impl Principal {
             ));
         }
         Ok(Principal {
-            kind,
-            subject: claims.sub.clone(),
+            subject: Subject::new(kind, claims.sub.clone()),
             client_id: claims.client_id.clone(),
             scopes: claims
                 .scope
@@ -84,7 +155,29 @@ impl Principal {
             jti: claims.jti.clone(),
             issued_at: claims.iat,
             expires_at: claims.exp,
+            org_id: claims.org_id.clone(),
         })
+    }
+
+    /// Service account or user.
+    pub fn kind(&self) -> PrincipalKind {
+        self.subject.kind()
+    }
+
+    /// The user's id, when a person is calling.
+    pub fn user_id(&self) -> Option<&UserId> {
+        match &self.subject {
+            Subject::User(id) => Some(id),
+            Subject::ServiceAccount(_) => None,
+        }
+    }
+
+    /// The service account's id, when a service account is calling.
+    pub fn service_account(&self) -> Option<&ServiceAccountId> {
+        match &self.subject {
+            Subject::ServiceAccount(id) => Some(id),
+            Subject::User(_) => None,
+        }
     }
 
     /// Whether the token carries `scope`.
@@ -104,12 +197,10 @@ impl Principal {
         }
     }
 
-    /// Ok for a user; a service-account token gets a 403 saying the route is for people.
-    pub fn require_user(&self) -> Result<(), AuthError> {
-        match self.kind {
-            PrincipalKind::User => Ok(()),
-            PrincipalKind::ServiceAccount => Err(AuthError::UserRequired),
-        }
+    /// The user's id for a person; a service-account token gets a 403 saying the route is
+    /// for people.
+    pub fn require_user(&self) -> Result<&UserId, AuthError> {
+        self.user_id().ok_or(AuthError::UserRequired)
     }
 }
 
@@ -118,44 +209,6 @@ impl Principal {
 pub trait PrincipalDirectory: Send + Sync + 'static {
     /// Every kind of principal `subject` names (none, one, or, if the store is broken, more).
     fn kinds_of(&self, subject: &str) -> Result<Vec<PrincipalKind>, AuthError>;
-}
-
-/// A [`PrincipalDirectory`] over Castellan's own store.
-#[derive(Clone)]
-pub struct StoreDirectory {
-    /// The store.
-    pub db: Db,
-}
-
-impl StoreDirectory {
-    /// Over this store.
-    pub fn new(db: Db) -> Self {
-        StoreDirectory { db }
-    }
-}
-
-impl PrincipalDirectory for StoreDirectory {
-    fn kinds_of(&self, subject: &str) -> Result<Vec<PrincipalKind>, AuthError> {
-        let mut conn = self.db.conn().map_err(directory_error)?;
-        let kinds = principals::resolve(&mut conn, subject).map_err(directory_error)?;
-        // Every client is typed as a service account here: only service accounts get tokens,
-        // and a plain client's identifier still can't be a user's.
-        Ok(kinds
-            .into_iter()
-            .map(|k| match k {
-                StoredKind::Client => PrincipalKind::ServiceAccount,
-                StoredKind::User => PrincipalKind::User,
-            })
-            .collect())
-    }
-}
-
-/// A store failure: 503 while the database can't be reached, else 500.
-fn directory_error(e: StoreError) -> AuthError {
-    match e {
-        StoreError::Unavailable(_) => AuthError::Unavailable(format!("principal directory: {e}")),
-        other => AuthError::Internal(format!("principal directory: {other}")),
-    }
 }
 
 /// Refuses the token unless `subject` names exactly one principal, of the kind claimed.

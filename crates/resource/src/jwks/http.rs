@@ -11,8 +11,8 @@ use reqwest::redirect::Policy;
 use url::{Host, Url};
 
 use super::{JwksError, RemoteJwksOptions};
-use crate::keys::VerifyKey;
-use crate::resource::jwk::parse_jwks;
+use crate::jwk::parse_jwks;
+use crate::VerifyKey;
 
 /// Redirects followed at most, all within the origin of the URL asked for.
 pub const MAX_REDIRECTS: usize = 3;
@@ -24,7 +24,7 @@ pub fn check_jwks_uri(uri: &str) -> Result<(), String> {
     parse_jwks_uri(uri).map(|_| ())
 }
 
-pub(super) fn parse_jwks_uri(uri: &str) -> Result<Url, String> {
+pub(crate) fn parse_jwks_uri(uri: &str) -> Result<Url, String> {
     let url = Url::parse(uri).map_err(|e| format!("the JWKS URL {uri:?} is not a URL: {e}"))?;
     match url.scheme() {
         "https" => {}
@@ -67,7 +67,7 @@ fn is_loopback(url: &Url) -> bool {
 /// A client with the options' timeouts that follows at most [`MAX_REDIRECTS`] redirects, and
 /// only to the scheme, host and port of the URL first asked for; any other redirect is an error.
 /// It holds no URL, so one client can serve many JWKS URLs.
-pub(super) fn client(options: &RemoteJwksOptions) -> Result<reqwest::Client, JwksError> {
+pub(crate) fn client(options: &RemoteJwksOptions) -> Result<reqwest::Client, JwksError> {
     let redirects = Policy::custom(|attempt| {
         let next = attempt.url().origin();
         let first = attempt.previous().first().map(Url::origin);
@@ -96,20 +96,31 @@ pub(super) struct Fetched {
     pub fresh_for: Duration,
 }
 
-/// Fetches and parses the JWKS at `url`. A document larger than the options allow is refused
-/// from its `Content-Length`, or, without one, as soon as the streamed body passes the limit.
+/// Fetches and parses the JWKS at `url`.
 pub(super) async fn fetch(
     client: &reqwest::Client,
     url: &Url,
     options: &RemoteJwksOptions,
 ) -> Result<Fetched, JwksError> {
-    let max = options.max_document_bytes;
+    let accept = "application/jwk-set+json, application/json";
+    let (headers, body) = get_capped(client, url, accept, options.max_document_bytes).await?;
+    Ok(Fetched {
+        keys: parse_jwks(&body)?,
+        fresh_for: cache_lifetime(&headers, options),
+    })
+}
+
+/// GETs `url` and reads its body. A document larger than `max` bytes is refused from its
+/// `Content-Length`, or, without one, as soon as the streamed body passes the limit.
+pub(crate) async fn get_capped(
+    client: &reqwest::Client,
+    url: &Url,
+    accept: &str,
+    max: usize,
+) -> Result<(HeaderMap, Vec<u8>), JwksError> {
     let mut response = client
         .get(url.clone())
-        .header(
-            reqwest::header::ACCEPT,
-            "application/jwk-set+json, application/json",
-        )
+        .header(reqwest::header::ACCEPT, accept)
         .send()
         .await
         .map_err(|e| JwksError::Fetch(describe(&e)))?;
@@ -126,7 +137,7 @@ pub(super) async fn fetch(
     {
         return Err(too_large());
     }
-    let fresh_for = cache_lifetime(response.headers(), options);
+    let headers = response.headers().clone();
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
@@ -138,10 +149,7 @@ pub(super) async fn fetch(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Fetched {
-        keys: parse_jwks(&body)?,
-        fresh_for,
-    })
+    Ok((headers, body))
 }
 
 /// A reqwest error with its causes: reqwest's own text leaves out why a redirect was refused

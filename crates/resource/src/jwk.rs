@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 use serde::Deserialize;
 
 use super::JwksError;
-use crate::keys::VerifyKey;
+use crate::VerifyKey;
 
 #[derive(Deserialize)]
 struct JwkSet {
