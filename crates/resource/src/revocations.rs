@@ -168,6 +168,11 @@ impl RevocationFeed {
         let claims = decode::<ListClaims>(jws, &key.key, &validation)
             .map_err(|e| bad(&format!("does not verify ({e})")))?
             .claims;
+        // A list from the future would pin the feed: every later list would look older.
+        let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
+        if claims.iat > chrono::Utc::now().timestamp().saturating_add(leeway) {
+            return Err(bad("was issued in the future (iat)"));
+        }
         Ok(Held {
             iat: claims.iat,
             jtis: claims.jtis.into_iter().map(|j| j.jti).collect(),
