@@ -44,7 +44,7 @@ impl Application {
     /// Prepares everything and binds both listeners (port 0 picks a free port).
     pub async fn build(mut settings: Settings) -> Result<Self, StartError> {
         let listen = settings.listen.clone();
-        let (listener, local) = bind("", &listen)?;
+        let (listener, local) = bind("main", &listen)?;
         let (management_listener, management_local) =
             bind("management", &settings.management_listen)?;
         let port = local.port();
