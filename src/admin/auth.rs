@@ -41,7 +41,7 @@ impl FromRequest for Caller {
         let authenticated = Authenticated::from_request(req, payload);
         let state = req.app_data::<web::Data<Core>>().cloned();
         // The TCP peer: a forwarded-for header is the caller's to forge.
-        let ip = req.peer_addr().map(|a| a.ip().to_string());
+        let ip = crate::telemetry::caller_ip(req).map(|ip| ip.to_string());
         Box::pin(async move {
             let Authenticated(principal) = authenticated.await?;
             let state = state.ok_or_else(|| ApiError::internal("Core missing"))?;

@@ -14,7 +14,7 @@ use crate::domain::Core;
 const KEY_WATCH: Duration = Duration::from_millis(500);
 
 /// Starts the periodic refresh and the key watch on the current runtime.
-pub fn spawn(state: web::Data<Core>) {
+pub fn spawn(state: web::Data<Core>, metrics: web::Data<crate::telemetry::Metrics>) {
     let keys_state = state.clone();
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(KEY_WATCH);
@@ -51,6 +51,8 @@ pub fn spawn(state: web::Data<Core>) {
         loop {
             tick.tick().await;
             refresh(&state).await;
+            // Per-client series of clients deleted since are dropped (when they are kept).
+            metrics.retain_clients(&|id| state.clients.get(id).is_some());
         }
     });
 }

@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Extensions, Payload, ServiceRequest, ServiceResponse};
@@ -129,31 +129,13 @@ fn closing(status: StatusCode, text: &'static str) -> HttpResponse {
     res
 }
 
-/// Middleware: a request on a connection over its address's cap gets 503 at once, and the
-/// connection is closed.
-pub async fn refuse_over_cap(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let over = req
-        .conn_data::<ConnectionSlot>()
-        .is_some_and(|slot| slot.over_cap);
-    if over {
-        let mut res = closing(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "too many connections from this address\n",
-        );
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return Ok(req.into_response(res).map_into_right_body());
-    }
-    Ok(next.call(req).await?.map_into_left_body())
-}
-
 /// The payload, cut off with an error when the whole body has not arrived by the deadline.
+/// The timer is made only if the body is not all there at the first read: a small form that
+/// came with its head (the token endpoint's usual request) costs no timer at all.
 struct Deadline {
     inner: Payload,
-    sleep: Pin<Box<Sleep>>,
+    until: Instant,
+    sleep: Option<Pin<Box<Sleep>>>,
     expired: Rc<Cell<bool>>,
 }
 
@@ -166,7 +148,11 @@ impl Stream for Deadline {
         if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
             return Poll::Ready(item);
         }
-        if this.sleep.as_mut().poll(cx).is_ready() {
+        let until = this.until;
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(actix_web::rt::time::sleep_until(until.into())));
+        if sleep.as_mut().poll(cx).is_ready() {
             this.expired.set(true);
             return Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
@@ -186,12 +172,25 @@ fn has_body(req: &ServiceRequest) -> bool {
             .is_some_and(|v| v.as_bytes() != b"0")
 }
 
-/// Middleware: the body must arrive within `limits.body_timeout_seconds` of the head; a
-/// request whose body is late gets 408 and its connection is closed.
-pub async fn body_deadline(
+/// Middleware: a request on a connection over its address's cap gets 503 at once, and the
+/// connection is closed; the body must arrive within `limits.body_timeout_seconds` of the
+/// head, else 408 and the connection is closed. One layer for both.
+pub async fn callers(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let over = req
+        .conn_data::<ConnectionSlot>()
+        .is_some_and(|slot| slot.over_cap);
+    if over {
+        let mut res = closing(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many connections from this address\n",
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return Ok(req.into_response(res).map_into_right_body());
+    }
     let timeout = req
         .app_data::<web::Data<Core>>()
         .map(|s| s.settings.limits.body_timeout_seconds);
@@ -201,7 +200,8 @@ pub async fn body_deadline(
     let expired = Rc::new(Cell::new(false));
     let deadline = Deadline {
         inner: req.take_payload(),
-        sleep: Box::pin(actix_web::rt::time::sleep(Duration::from_secs(seconds))),
+        until: Instant::now() + Duration::from_secs(seconds),
+        sleep: None,
         expired: expired.clone(),
     };
     req.set_payload(Payload::Stream {

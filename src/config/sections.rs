@@ -100,3 +100,43 @@ pub struct RateLimitSettings {
     /// Longest refusal after repeated failures, seconds; refusals double up to it.
     pub failure_backoff_max_seconds: u64,
 }
+
+/// The log's layout (`log_format`, `CASTELLAN_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// env_logger's layout, for people.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// What `/metrics` holds beyond the fixed series.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Count issued tokens per client (`castellan_tokens_issued_total{client_id}`).
+    pub per_client_series: bool,
+    /// At most this many client series; the rest count as `client_id="_other"`.
+    pub per_client_limit: usize,
+}
+
+/// A list given as a TOML array or, from the environment, as one comma-separated string.
+pub fn string_or_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        OneOrMany::Many(list) => list,
+    })
+}

@@ -77,7 +77,7 @@ impl FromRequest for ConsoleCaller {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<Core>>().cloned();
-        let ip = req.peer_addr().map(|a| a.ip().to_string());
+        let ip = crate::telemetry::caller_ip(req).map(|ip| ip.to_string());
         let value = state
             .as_ref()
             .and_then(|s| req.cookie(cookie_name(&s.issuer)))

@@ -68,7 +68,7 @@ async fn revoke(
     let actor = crate::audit::Actor {
         id: caller.client_id.clone(),
         kind: "service_account".into(),
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        ip: crate::telemetry::caller_ip(req).map(|ip| ip.to_string()),
     };
     let target = caller.client_id.clone();
     let org_id = caller.org_id.clone();

@@ -3,14 +3,14 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde_json::json;
+use serde::Serialize;
 
 use super::error::{ErrorCode, OAuthError};
 use super::grants::{self, client_credentials, people, token_exchange};
 use super::ratelimit::RateLimiter;
 use super::request::{client_auth, read_form, Params};
 use crate::domain::Core;
-use crate::telemetry::Metrics;
+use crate::telemetry::{caller_ip, CallerClient, Metrics, ACCESS_TARGET};
 
 /// Parameters that may be given more than once (RFC 8707 §2; `audience` means the same).
 pub const REPEATABLE: &[&str] = &["resource", "audience"];
@@ -39,8 +39,8 @@ async fn issue(
     limits: &RateLimiter,
     metrics: &Metrics,
 ) -> Result<HttpResponse, OAuthError> {
-    // The TCP peer: a forwarded-for header is the caller's to write.
-    let peer = req.peer_addr().map(|a| a.ip());
+    // The TCP peer, or what a trusted proxy forwarded: a header is the caller's to write.
+    let peer = caller_ip(req);
     limits.check_address(peer)?;
     let body = read_form(req, payload).await?;
     let params = Params::parse(&body, REPEATABLE)?;
@@ -78,28 +78,49 @@ async fn issue(
     limits.check_client(&decided.client.client_id)?;
     let issued = grants::sign(&state.keys, decided)?;
     metrics.token_issued(&issued.client.client_id);
-    let mut body = json!({
-        "access_token": issued.access_token,
-        "token_type": "Bearer",
-        "expires_in": issued.expires_in,
-        "scope": issued.scope,
-    });
-    if let Some(refresh) = issued.refresh_token {
-        body["refresh_token"] = json!(refresh);
-    }
+    let mut issued_token_type = None;
     if let Some(workload) = &issued.workload {
         // Which policy matched: a metric now, an audit event from the background flush (no
         // write on the request path).
         metrics.workload_token(&workload.policy_id);
         state.clients.record_policy_use(&workload.policy_id);
         if params.get("grant_type") == Some(crate::domain::workload::TOKEN_EXCHANGE) {
-            body["issued_token_type"] = json!(crate::domain::workload::ACCESS_TOKEN_TYPE);
+            issued_token_type = Some(crate::domain::workload::ACCESS_TOKEN_TYPE);
         }
     }
-    Ok(HttpResponse::Ok()
+    // Serialised straight from a struct: no intermediate JSON tree.
+    let body = serde_json::to_vec(&TokenResponse {
+        access_token: &issued.access_token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        scope: &issued.scope,
+        refresh_token: issued.refresh_token.as_deref(),
+        issued_token_type,
+    })
+    .map_err(|_| OAuthError::server_error())?;
+    let mut res = HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
-        .json(body))
+        .content_type("application/json")
+        .body(body);
+    if log::log_enabled!(target: ACCESS_TARGET, log::Level::Info) {
+        res.extensions_mut()
+            .insert(CallerClient(issued.client.client_id.clone()));
+    }
+    Ok(res)
+}
+
+/// RFC 6749 §5.1 (and RFC 8693 §2.2.1's `issued_token_type`).
+#[derive(Serialize)]
+struct TokenResponse<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: i64,
+    scope: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issued_token_type: Option<&'static str>,
 }
 
 /// Any method but POST on an OAuth endpoint.

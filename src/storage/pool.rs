@@ -190,6 +190,12 @@ impl Db {
     }
 
     /// `sqlite` or `postgresql`.
+    /// The pool's size: (connections open, of which idle, the most allowed).
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections, self.pool.max_size())
+    }
+
     pub fn backend_name(&self) -> &'static str {
         self.backend_name
     }

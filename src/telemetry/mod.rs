@@ -4,27 +4,29 @@
 //! Each server has a registry of its own (no process-global one), so several servers in one
 //! process, as in the tests, never share counters.
 
+mod issued;
+mod logging;
+mod observe;
+mod peer;
 mod request_id;
 
 use std::sync::Mutex;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::middleware::Next;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use prometheus::{
-    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
 };
 
 use crate::domain::Core;
-pub use request_id::{
-    is_safe_request_id, new_request_id, request_id, with_request_id, REQUEST_ID_HEADER,
-};
+pub use issued::{PerClient, OTHER as OTHER_CLIENTS};
+pub use logging::{init as init_logging, json_line, set_format as set_log_format, LogFormat};
+pub use observe::{observe, observe_management, CallerClient, ACCESS_TARGET};
+pub use peer::{caller_ip, TrustedProxies};
+pub use request_id::{is_safe_request_id, new_request_id, with_request_id, REQUEST_ID_HEADER};
 
 /// The token endpoint's route: labelled without asking the router, it is the hot path.
 const TOKEN_PATH: &str = "/oauth2/token";
@@ -55,27 +57,25 @@ pub struct MetricsError(#[from] prometheus::Error);
 /// The server's metrics and their registry.
 pub struct Metrics {
     registry: Registry,
-    tokens_issued: IntCounterVec,
+    tokens_issued: issued::Issued,
+    /// The token endpoint's histograms for 2xx and 4xx, resolved once.
+    token_ok: Histogram,
+    token_refused: Histogram,
     workload_tokens: IntCounterVec,
     refused: IntCounterVec,
     refused_by_code: Vec<(&'static str, IntCounter)>,
     http_duration: HistogramVec,
     key_age: GaugeVec,
+    pool: GaugeVec,
     // Serialises scrapes: each one resets the key gauges.
     scrape: Mutex<()>,
 }
 
 impl Metrics {
     /// A fresh registry with every series registered.
-    pub fn new() -> Result<Self, MetricsError> {
+    pub fn new(per_client: PerClient) -> Result<Self, MetricsError> {
         let registry = Registry::new();
-        let tokens_issued = IntCounterVec::new(
-            Opts::new(
-                "castellan_tokens_issued_total",
-                "Access tokens issued by the token endpoint, by client.",
-            ),
-            &["client_id"],
-        )?;
+        let tokens_issued = issued::Issued::new(&registry, per_client)?;
         let workload_tokens = IntCounterVec::new(
             Opts::new(
                 "castellan_workload_tokens_total",
@@ -105,36 +105,58 @@ impl Metrics {
             ),
             &["kid", "state"],
         )?;
-        registry.register(Box::new(tokens_issued.clone()))?;
         registry.register(Box::new(refused.clone()))?;
         registry.register(Box::new(workload_tokens.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(key_age.clone()))?;
+        let build = IntGauge::with_opts(
+            Opts::new("castellan_build_info", "Always 1; the version is a label.")
+                .const_label("version", env!("CARGO_PKG_VERSION")),
+        )?;
+        build.set(1);
+        registry.register(Box::new(build))?;
+        let pool = GaugeVec::new(
+            Opts::new(
+                "castellan_db_pool_connections",
+                "Database connections of this node's pool: open, idle, max.",
+            ),
+            &["state"],
+        )?;
+        registry.register(Box::new(pool.clone()))?;
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
         let mut refused_by_code = Vec::with_capacity(REFUSAL_CODES.len());
         for code in REFUSAL_CODES {
             let name = *code;
             refused_by_code.push((name, refused.get_metric_with_label_values(&[name])?));
         }
+        let token_ok = http_duration.get_metric_with_label_values(&[TOKEN_PATH, "2xx"])?;
+        let token_refused = http_duration.get_metric_with_label_values(&[TOKEN_PATH, "4xx"])?;
         Ok(Metrics {
             registry,
             tokens_issued,
+            token_ok,
+            token_refused,
             workload_tokens,
             refused,
             refused_by_code,
             http_duration,
             key_age,
+            pool,
             scrape: Mutex::new(()),
         })
     }
 
     /// Counts a token issued to this client (a hash lookup, no allocation once seen).
     pub fn token_issued(&self, client_id: &str) {
-        if let Ok(counter) = self
-            .tokens_issued
-            .get_metric_with_label_values(&[client_id])
-        {
-            counter.inc();
-        }
+        self.tokens_issued.inc(client_id);
+    }
+
+    /// Drops the per-client series of clients that no longer exist.
+    pub fn retain_clients(&self, exists: &dyn Fn(&str) -> bool) {
+        self.tokens_issued.retain(exists);
     }
 
     /// Counts a token issued for a workload under a trust policy (one series per policy: an
@@ -164,6 +186,13 @@ impl Metrics {
     }
 
     fn observe(&self, endpoint: &str, status: StatusCode, seconds: f64) {
+        if endpoint == TOKEN_PATH {
+            match status.as_u16() / 100 {
+                2 => return self.token_ok.observe(seconds),
+                4 => return self.token_refused.observe(seconds),
+                _ => {}
+            }
+        }
         if let Ok(h) = self
             .http_duration
             .get_metric_with_label_values(&[endpoint, status_class(status)])
@@ -180,6 +209,10 @@ impl Metrics {
         };
         let now = Utc::now();
         self.key_age.reset();
+        let (open, idle, max) = state.db.pool_state();
+        for (label, value) in [("open", open), ("idle", idle), ("max", max)] {
+            self.pool.with_label_values(&[label]).set(f64::from(value));
+        }
         for info in &state.keys.current().infos {
             let state_label = serde_json::to_value(info.state)
                 .ok()
@@ -219,34 +252,4 @@ pub async fn get_metrics(state: web::Data<Core>, metrics: web::Data<Metrics>) ->
             HttpResponse::InternalServerError().finish()
         }
     }
-}
-
-/// The route pattern a request matched (`/admin/v1/clients/{id}`), never the raw path, or
-/// `other` when none did.
-fn endpoint_label(req: &HttpRequest) -> std::borrow::Cow<'static, str> {
-    if req.path() == TOKEN_PATH {
-        return std::borrow::Cow::Borrowed(TOKEN_PATH);
-    }
-    match req.match_pattern() {
-        Some(pattern) => std::borrow::Cow::Owned(pattern),
-        None => std::borrow::Cow::Borrowed("other"),
-    }
-}
-
-/// Middleware: records every request's duration by route pattern and status class.
-pub async fn track_requests(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let result = next.call(req).await;
-    if let Some(metrics) = metrics {
-        let seconds = started.elapsed().as_secs_f64();
-        match &result {
-            Ok(res) => metrics.observe(&endpoint_label(res.request()), res.status(), seconds),
-            Err(e) => metrics.observe("other", e.as_response_error().status_code(), seconds),
-        }
-    }
-    result
 }

@@ -1,10 +1,10 @@
 //! The request id: taken from the caller or made, returned on the response, and held in a
 //! task-local while the request is handled so that every log line can name it.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use actix_web::dev::ServiceRequest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Utc;
@@ -32,37 +32,41 @@ pub fn is_safe_request_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// A new request id: 96 random bits, base64url (16 characters).
+/// A new request id, 16 base64url characters: 48 random bits drawn once per process, then a
+/// 48-bit counter. Unique per process and, with the random part, across nodes; not secret, so
+/// no randomness is drawn per request.
 pub fn new_request_id() -> String {
+    static PREFIX: OnceLock<[u8; 6]> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 6];
+        if SystemRandom::new().fill(&mut bytes).is_err() {
+            // No randomness: the clock; an id need be unique, not secret.
+            let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+            bytes.copy_from_slice(&nanos.to_le_bytes()[..6]);
+        }
+        bytes
+    });
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed).to_be_bytes();
     let mut bytes = [0u8; 12];
-    if SystemRandom::new().fill(&mut bytes).is_err() {
-        // No randomness: fall back on the clock; an id need be unique, not secret.
-        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
-        bytes[..8].copy_from_slice(&nanos.to_le_bytes());
-    }
+    bytes[..6].copy_from_slice(prefix);
+    bytes[6..].copy_from_slice(&count[2..]);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Middleware: takes the caller's `X-Request-Id` when it is safe or makes one, returns it in
-/// the response, and makes it visible to every log line written while the request is handled.
-pub async fn request_id(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = req
-        .headers()
+/// The caller's `X-Request-Id` when it is safe, else a new one.
+pub fn request_id_of(req: &ServiceRequest) -> String {
+    req.headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|v| is_safe_request_id(v))
         .map(str::to_owned)
-        .unwrap_or_else(new_request_id);
-    let value = HeaderValue::from_str(&id).ok();
-    let mut res = REQUEST_ID.scope(id, next.call(req)).await?;
-    if let Some(value) = value {
-        res.headers_mut()
-            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
-    }
-    Ok(res)
+        .unwrap_or_else(new_request_id)
+}
+
+/// Runs `fut` with `id` as the request id of every log line it writes.
+pub async fn with_id<F: std::future::Future>(id: String, fut: F) -> F::Output {
+    REQUEST_ID.scope(id, fut).await
 }
 
 #[cfg(test)]

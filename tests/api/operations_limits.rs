@@ -14,6 +14,7 @@ async fn per_client_limit_answers_429_with_retry_after(backend: Backend) {
     let Some(app) = spawn_app_with(backend, |s| {
         s.rate_limit.per_client_per_second = 1;
         s.rate_limit.per_client_burst = 2;
+        s.metrics.per_client_series = true;
     })
     .await
     else {

@@ -1,7 +1,7 @@
 //! Running Castellan unattended: the metrics it exposes and the request ids it answers with
 //! (docs/operations.md).
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{spawn_app, spawn_app_with, Backend};
 use crate::on_both_backends;
 use crate::operations_support::{sample, scrape, GRANT};
 
@@ -11,7 +11,13 @@ on_both_backends!(
 );
 
 async fn metrics_count_tokens_refusals_requests_and_key_ages(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else {
+    // Per-client series are off by default (one series); asked for here, with a limit of 2.
+    let Some(app) = spawn_app_with(backend, |s| {
+        s.metrics.per_client_series = true;
+        s.metrics.per_client_limit = 2;
+    })
+    .await
+    else {
         return;
     };
     let (id, secret) = app.service_account("svc-metrics").await;
@@ -49,6 +55,15 @@ async fn metrics_count_tokens_refusals_requests_and_key_ages(backend: Backend) {
         sample(&text, issued, &[("client_id", "svc-metrics")]),
         Some(2.0)
     );
+    // Past the limit, clients count together; a deleted client's series goes at the reload.
+    let (b, b_secret) = app.service_account("svc-metrics-b").await;
+    let (c, c_secret) = app.service_account("svc-metrics-c").await;
+    assert_eq!(app.token_basic(&b, &b_secret, GRANT).await.status(), 200);
+    assert_eq!(app.token_basic(&c, &c_secret, GRANT).await.status(), 200);
+    let limited = scrape(&app).await;
+    assert_eq!(sample(&limited, issued, &[("client_id", "svc-metrics-b")]), Some(1.0));
+    assert_eq!(sample(&limited, issued, &[("client_id", "_other")]), Some(1.0));
+    assert_eq!(sample(&limited, issued, &[("client_id", "svc-metrics-c")]), None);
     // Refusals are counted by error code, never by the client_id the caller presented.
     assert!(!text.contains("svc-nobody"), "{text}");
     let refused = "castellan_token_requests_refused_total";
@@ -96,7 +111,7 @@ async fn metrics_count_tokens_refusals_requests_and_key_ages(backend: Backend) {
     .expect("the current key's age");
     assert!((0.0..600.0).contains(&age), "{age}");
 
-    // A second scrape sees the first one's request, and counters only grow.
+    // A second scrape sees the two before it, and counters only grow.
     let again = scrape(&app).await;
     assert_eq!(
         sample(
@@ -104,7 +119,7 @@ async fn metrics_count_tokens_refusals_requests_and_key_ages(backend: Backend) {
             count,
             &[("endpoint", "/metrics"), ("status", "2xx")]
         ),
-        Some(1.0)
+        Some(2.0)
     );
     assert_eq!(
         sample(&again, refused, &[("error", "invalid_client")]),

@@ -73,7 +73,7 @@ pub async fn post_authorize(
             true,
         );
     }
-    let peer = req.peer_addr().map(|a| a.ip());
+    let peer = crate::telemetry::caller_ip(&req);
     if !limits.allowed(&form.username, peer) {
         let why = "Too many failed sign-ins. Wait a few minutes before trying again.";
         return sign_in_page(&state, &ar, &params, Some(why), &form.username, 429);
