@@ -29,6 +29,10 @@ pub struct SecretInfo {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Revoked at, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The secret's last four characters, to match a leaked value to this id; null for a
+    /// secret made before they were kept.
+    #[schema(max_length = 4, min_length = 1, example = "x7Qz")]
+    pub last_four: Option<String>,
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -44,6 +48,7 @@ impl From<&SecretRow> for SecretInfo {
             expires_at: r.expires_at.map(utc),
             last_used_at: r.last_used_at.map(utc),
             revoked_at: r.revoked_at.map(utc),
+            last_four: r.last_four.clone(),
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct SecretLine {
     pub last_used: String,
     /// Revoked, or empty.
     pub revoked: String,
+    /// Its last four characters; None for an older secret.
+    pub last_four: Option<String>,
     /// `Active`, `Expired` or `Revoked`.
     pub state: &'static str,
 }
@@ -54,6 +56,7 @@ impl SecretLine {
             expires: r.expires_at.as_ref().map_or("never".into(), page::naive),
             last_used: r.last_used_at.as_ref().map_or("never".into(), page::naive),
             revoked: r.revoked_at.as_ref().map_or(String::new(), page::naive),
+            last_four: r.last_four.clone(),
             state,
         }
     }

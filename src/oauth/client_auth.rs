@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::error::{ErrorCode, OAuthError};
 use super::request::{assertion_audiences, client_auth, ClientAuth, Params};
 use crate::domain::clients::registry::{AuthMethod, VerifiedAssertion};
+use crate::domain::clients::secret_values::{self, Shape};
 use crate::domain::clients::CachedClient;
 use crate::domain::Core;
 use crate::storage::used_assertions;
@@ -36,10 +37,18 @@ pub async fn authenticate_client(
 ) -> Result<Arc<CachedClient>, OAuthError> {
     let refused = || OAuthError::invalid_client(auth.is_basic());
     let client = match auth {
-        ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => state
-            .clients
-            .authenticate(client_id, secret.as_bytes(), method_of(auth), now)
-            .ok_or_else(refused)?,
+        ClientAuth::Basic { client_id, secret } | ClientAuth::Post { client_id, secret } => {
+            // CONTRACT: our prefix with a wrong length or checksum cannot be a secret we made
+            // (a typo, a truncated paste): refused before any lookup or hash, with the same
+            // answer as any wrong secret, and counted by the callers as a failure like one.
+            if secret_values::shape(secret) == Shape::Broken {
+                return Err(refused());
+            }
+            state
+                .clients
+                .authenticate(client_id, secret.as_bytes(), method_of(auth), now)
+                .ok_or_else(refused)?
+        }
         ClientAuth::Assertion {
             client_id,
             assertion,
@@ -120,7 +129,7 @@ pub async fn authenticate_caller(
 ) -> Result<Arc<CachedClient>, OAuthError> {
     let auth = client_auth(req, params)?;
     // The TCP peer: a forwarded-for header is the caller's to write.
-    let peer: Option<IpAddr> = req.peer_addr().map(|a| a.ip());
+    let peer: Option<IpAddr> = crate::telemetry::caller_ip(req);
     // The same budgets as the token endpoint's: the one limiter the server holds.
     let Some(limits) = req.app_data::<actix_web::web::Data<super::ratelimit::RateLimiter>>() else {
         log::error!("the rate limiter is not installed");

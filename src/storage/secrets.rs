@@ -28,6 +28,9 @@ pub struct SecretRow {
     pub last_used_at: Option<NaiveDateTime>,
     /// Revoked at this instant.
     pub revoked_at: Option<NaiveDateTime>,
+    /// The secret's last four characters, to match a leaked value to this row (never more;
+    /// None for secrets made before it was kept).
+    pub last_four: Option<String>,
 }
 
 /// A client's secrets that are not revoked (expired ones included: the cache checks expiry).

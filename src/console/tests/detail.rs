@@ -13,6 +13,8 @@ fn secret(id: &str, revoked: bool) -> SecretRow {
         expires_at: None,
         last_used_at: Some(now),
         revoked_at: revoked.then_some(now),
+        // An older secret (here the revoked one) has no last four kept.
+        last_four: (!revoked).then(|| "wxyz".into()),
     }
 }
 
@@ -116,6 +118,16 @@ fn the_detail_page_shows_secrets_and_every_action() {
     }
     assert!(html.contains("name=\"is_admin_service_account\""));
     assert!(html.contains("name=\"expires_at\""));
+}
+
+#[test]
+fn each_secret_shows_its_last_four_characters_or_that_they_were_not_kept() {
+    let html = page(Feedback::default()).render().unwrap();
+    let s1 = html.find("id=\"secret-s1\"").unwrap();
+    let s2 = html.find("id=\"secret-s2\"").unwrap();
+    assert!(html.contains("<th scope=\"col\">Ends with</th>"));
+    assert!(html[s1..s2].contains("<code class=\"last-four\">…wxyz</code>"));
+    assert!(html[s2..].contains("not kept"));
 }
 
 #[test]

@@ -12,6 +12,7 @@ fn row() -> SecretRow {
         expires_at: None,
         last_used_at: None,
         revoked_at: None,
+        last_four: Some("wxyz".into()),
     }
 }
 

@@ -59,6 +59,9 @@ fn secret_of(entry: &ConfiguredClient, master: &MasterKey) -> Result<CachedSecre
                     "the secret in {var} is shorter than {MIN_SECRET_CHARS} characters"
                 ));
             }
+            if super::secret_values::shape(&secret) == super::secret_values::Shape::Broken {
+                return Err(format!("{var}: {}", super::secret_values::LOOKALIKE));
+            }
             Ok(CachedSecret {
                 id,
                 hash: master.hash_secret(secret.as_bytes()),

@@ -43,6 +43,10 @@ pub fn create(
     // A private_key_jwt client proves itself with its key; it gets no shared secret.
     let secret = if secrets::accepted_by(&client) {
         let plain = match given_secret {
+            // Our prefix on a value we did not make would be refused at every door, on its shape.
+            Some(s) if secrets::shape(&s) == secrets::Shape::Broken => {
+                return Err(DomainError::Invalid(vec![secrets::LOOKALIKE.into()]))
+            }
             Some(s) => s,
             None => secrets::generate().map_err(|e| DomainError::Internal(e.to_string()))?,
         };

@@ -1,0 +1,1 @@
+ALTER TABLE client_secrets DROP COLUMN last_four;
