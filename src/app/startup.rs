@@ -46,11 +46,16 @@ pub struct Bootstrapped {
     pub client_secret: String,
 }
 
-/// Opens the store, loads keys and clients, creates the first admin service account when none
-/// exists. Migrating, the first signing key and the bootstrap admin happen under the start-up
-/// lock, so that nodes starting at once on one database do each exactly once. Blocking: call
-/// before the HTTP server runs.
+/// Refuses an issuer no client can reach (`Settings::check_issuer`), then opens the store, loads
+/// keys and clients, creates the first admin service account when none exists. Migrating, the
+/// first signing key and the bootstrap admin happen under the start-up lock, so that nodes
+/// starting at once on one database do each exactly once. Blocking: call before the HTTP server
+/// runs.
 pub fn prepare(settings: Settings) -> Result<(Core, Option<Bootstrapped>), StartError> {
+    // Before anything is created: an issuer no client can reach is refused, not announced.
+    settings
+        .check_issuer()
+        .map_err(|e| StartError(e.to_string()))?;
     keys::provider::install();
     let db = Db::open(&settings.database_url).map_err(|e| start_err("database")(e.to_string()))?;
     let master = Arc::new(master_key(&settings)?);

@@ -86,8 +86,9 @@ pub async fn list(caller: ConsoleCaller, core: web::Data<Core>) -> HttpResponse 
     show(&core, &caller, Feedback::default())
 }
 
-/// `POST /console/keys/rotate`: a new key signs from now on; the old one stays published
-/// until every token it signed has expired.
+/// `POST /console/keys/rotate`: a new key is published now and signs a minute later (so that
+/// verifiers caching the JWKS learn it first); the old one then stays published until every
+/// token it signed has expired.
 pub async fn rotate(
     caller: ConsoleCaller,
     core: web::Data<Core>,
@@ -106,7 +107,12 @@ pub async fn rotate(
     let actor = caller.acting.actor.clone();
     let rotated = core
         .db
-        .run(move |conn| Ok::<_, StoreError>(state.keys.rotate(conn, Utc::now(), &actor)))
+        .run(move |conn| Ok::<_, StoreError>(state.keys.rotate_at(
+                conn,
+                Utc::now(),
+                crate::keys::Switch::default(),
+                &actor,
+            )))
         .await;
     let failure = match rotated {
         Ok(Ok(_)) => return see_other("/console/keys"),

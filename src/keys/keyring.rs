@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::rotation::{create_key, create_key_at, rotate};
+use super::rotation::{create_key, create_key_at, rotate_at, Switch};
 use super::set::build_set;
 use super::{signer, KeyError, KeyInfo, KeyPolicy, KeySet, KeyState, MasterKey, VerifyKey};
 use crate::audit::Actor;
@@ -92,19 +92,36 @@ impl KeyRing {
     }
 
     /// Makes a new key current now; the others retire and stay published for the retention.
+    /// Verifiers that cached the JWKS refuse its tokens until they refetch: see
+    /// [`rotate_at`](Self::rotate_at).
     pub fn rotate(
         &self,
         conn: &mut DbConnection,
         now: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<KeyInfo, KeyError> {
-        let kid = rotate(conn, &self.master, &self.policy, now, actor)?;
+        self.rotate_at(conn, now, Switch::Now, actor)
+            .map(|(info, _)| info)
+    }
+
+    /// A manual rotation (see [`rotation::rotate_at`](super::rotation::rotate_at)), then a
+    /// reload, so that this node publishes the new key (or switches to it) at once. Returns the
+    /// key that signs from its `activates_at`, and whether it was made now.
+    pub fn rotate_at(
+        &self,
+        conn: &mut DbConnection,
+        now: DateTime<Utc>,
+        switch: Switch,
+        actor: &Actor,
+    ) -> Result<(KeyInfo, bool), KeyError> {
+        let rotation = rotate_at(conn, &self.master, &self.policy, now, switch, actor)?;
         self.reload(conn, now)?;
         self.current()
             .infos
             .iter()
-            .find(|k| k.kid == kid)
+            .find(|k| k.kid == rotation.kid)
             .cloned()
+            .map(|info| (info, rotation.created))
             .ok_or_else(|| KeyError::Config("rotated key not found".into()))
     }
 

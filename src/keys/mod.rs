@@ -20,7 +20,9 @@ pub use master::MasterKey;
 pub use policy::KeyPolicy;
 pub use revoke::{revoke, Revocation};
 use rotation::create_key;
-pub use rotation::rotate;
+pub use rotation::{
+    rotate, rotate_at, Rotation, Switch, MAX_ROTATION_DELAY_SECONDS, ROTATION_DELAY_SECONDS,
+};
 use set::{build_from_rows, fingerprint};
 pub use set::{KeyInfo, KeySet, KeyState, VerifyKey};
 pub use signer::Signer;

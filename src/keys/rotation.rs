@@ -3,7 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::Algorithm;
 use ring::rand::{SecureRandom, SystemRandom};
 
@@ -20,8 +20,57 @@ fn new_kid() -> Result<String, KeyError> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// Makes a new key current at `now` and retires the others (used by the CLI too); the audit
-/// event is written in the same transaction.
+/// How long a manual rotation publishes the new key before it signs, unless told otherwise:
+/// longer than the 30 s during which common JWKS clients (jose, PyJWT) refuse to refetch, so
+/// they hold the new key before the first token it signs reaches them.
+pub const ROTATION_DELAY_SECONDS: i64 = 60;
+
+/// The longest delay a manual rotation accepts (a day).
+pub const MAX_ROTATION_DELAY_SECONDS: i64 = 86_400;
+
+/// When the key a manual rotation makes starts signing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    /// At once: verifiers that cached the JWKS refuse its tokens until they refetch it.
+    Now,
+    /// After this long, published meanwhile, so that verifiers already hold it.
+    After(Duration),
+}
+
+impl Default for Switch {
+    fn default() -> Self {
+        Switch::After(Duration::seconds(ROTATION_DELAY_SECONDS))
+    }
+}
+
+impl Switch {
+    /// A delay in seconds: 0 is [`Switch::Now`]; more than [`MAX_ROTATION_DELAY_SECONDS`] or
+    /// less than 0 is refused.
+    pub fn after_seconds(seconds: i64) -> Result<Self, KeyError> {
+        match seconds {
+            0 => Ok(Switch::Now),
+            1..=MAX_ROTATION_DELAY_SECONDS => Ok(Switch::After(Duration::seconds(seconds))),
+            _ => Err(KeyError::Config(format!(
+                "the delay must be between 0 and {MAX_ROTATION_DELAY_SECONDS} seconds"
+            ))),
+        }
+    }
+}
+
+/// What a manual rotation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// The key that signs from `activates_at`.
+    pub kid: String,
+    /// When it signs (on every node, each within a key watch of that instant).
+    pub activates_at: DateTime<Utc>,
+    /// False when a key already published and waiting was kept (its activation brought
+    /// forward when it came later than asked) instead of a new one.
+    pub created: bool,
+}
+
+/// Makes a new key current at `now` and retires the others; the audit event is written in the
+/// same transaction. The immediate rotation: see [`rotate_at`] for the one that waits.
 pub fn rotate(
     conn: &mut DbConnection,
     master: &MasterKey,
@@ -29,11 +78,70 @@ pub fn rotate(
     now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<String, KeyError> {
+    rotate_at(conn, master, policy, now, Switch::Now, actor).map(|r| r.kid)
+}
+
+/// A manual rotation (CLI, admin API). `Switch::Now`: a new key signs at once and the others
+/// retire. `Switch::After(d)`: a new key is published now and signs from `now + d`; every node
+/// switches to it then (the key watch), and the current key retires at that instant and stays
+/// published until its tokens have expired. When a key is already published and waiting (a
+/// scheduled one, or an earlier rotation), it is kept rather than a second one made: its
+/// activation is brought forward to `now + d` when it came later, and left alone otherwise.
+/// Audited (`key.rotated`) in the same transaction.
+pub fn rotate_at(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    policy: &KeyPolicy,
+    now: DateTime<Utc>,
+    switch: Switch,
+    actor: &Actor,
+) -> Result<Rotation, KeyError> {
     use diesel::Connection;
     conn.transaction(|conn| {
-        let kid = create_key(conn, master, policy, now, actor, "key.rotated")?;
-        key_rows::retire_all_but(conn, &kid, now.naive_utc())?;
-        Ok(kid)
+        let delay = match switch {
+            Switch::Now => {
+                let kid = create_key(conn, master, policy, now, actor, "key.rotated")?;
+                key_rows::retire_all_but(conn, &kid, now.naive_utc())?;
+                return Ok(Rotation {
+                    kid,
+                    activates_at: now,
+                    created: true,
+                });
+            }
+            Switch::After(delay) => delay,
+        };
+        let at = now + delay;
+        let live = key_rows::list_live(conn, (now - policy.retention).naive_utc())?;
+        let waiting = live
+            .iter()
+            .filter(|r| r.retired_at.is_none() && r.activates_at > now.naive_utc())
+            .min_by_key(|r| r.activates_at);
+        let Some(waiting) = waiting else {
+            let kid = create_key_at(conn, master, policy, now, at, actor, "key.rotated")?;
+            return Ok(Rotation {
+                kid,
+                activates_at: at,
+                created: true,
+            });
+        };
+        let mut activates_at = utc(waiting.activates_at);
+        if activates_at > at && key_rows::bring_forward(conn, &waiting.kid, at.naive_utc())? {
+            audit::record(
+                conn,
+                actor,
+                "key.rotated",
+                audit::Target::deployment("key", &waiting.kid),
+                serde_json::json!({"alg": waiting.alg, "activates_at": at,
+                                   "was_to_activate_at": activates_at}),
+                now,
+            )?;
+            activates_at = at;
+        }
+        Ok(Rotation {
+            kid: waiting.kid.clone(),
+            activates_at,
+            created: false,
+        })
     })
 }
 

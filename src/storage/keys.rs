@@ -93,3 +93,20 @@ pub fn revoke(conn: &mut DbConnection, kid: &str, now: NaiveDateTime) -> StoreRe
     .map_err(StoreError::from_diesel)?;
     Ok(changed == 1)
 }
+
+/// Moves the activation of a key still waiting to sign forward to `at` (a manual rotation
+/// asking for it sooner than scheduled); true when it did. A key retired, revoked or due by
+/// `at` already is left alone.
+pub fn bring_forward(conn: &mut DbConnection, kid: &str, at: NaiveDateTime) -> StoreResult<bool> {
+    let changed = diesel::update(
+        signing_keys::table
+            .filter(signing_keys::kid.eq(kid))
+            .filter(signing_keys::retired_at.is_null())
+            .filter(signing_keys::revoked_at.is_null())
+            .filter(signing_keys::activates_at.gt(at)),
+    )
+    .set(signing_keys::activates_at.eq(at))
+    .execute(conn)
+    .map_err(StoreError::from_diesel)?;
+    Ok(changed == 1)
+}

@@ -42,6 +42,29 @@ pub fn migrate(conn: &mut DbConnection) -> StoreResult<usize> {
     Ok(applied)
 }
 
+/// One row of [`has_schema`]'s catalog query.
+#[derive(diesel::QueryableByName)]
+struct Present {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Whether the database holds Castellan's tables (its `signing_keys` table), read from the
+/// catalog without creating anything (diesel's own migration queries create their table).
+pub fn has_schema(conn: &mut DbConnection) -> StoreResult<bool> {
+    let present: Present = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'signing_keys'",
+        )
+        .get_result(c),
+        DbConnection::Postgres(c) => {
+            diesel::sql_query("SELECT count(to_regclass('signing_keys')) AS n").get_result(c)
+        }
+    }
+    .map_err(StoreError::from_diesel)?;
+    Ok(present.n > 0)
+}
+
 /// A connection holding the start-up lock: on PostgreSQL a session advisory lock, so that of
 /// the nodes starting at once on one database one migrates and seeds it while the others wait,
 /// then find it done. SQLite needs none (one file, one process). Dropping it releases the lock

@@ -24,7 +24,7 @@ mod write;
 
 use std::path::PathBuf;
 
-pub use migrate::{migrate, StartLock, START_LOCK_KEY};
+pub use migrate::{has_schema, migrate, StartLock, START_LOCK_KEY};
 pub use pool::{Backend, Db, DbConnection};
 
 /// Errors of the store, mapped by the callers to HTTP answers.

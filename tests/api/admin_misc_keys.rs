@@ -17,7 +17,14 @@ async fn keys_list_with_states_and_rotate(backend: Backend) {
     let keys = a.body["keys"].as_array().unwrap().clone();
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0]["state"], "current");
-    let a = app.admin("POST", "/keys/rotate", Some(&admin), None).await;
+    let a = app
+        .admin(
+            "POST",
+            "/keys/rotate",
+            Some(&admin),
+            Some(serde_json::json!({"now": true})),
+        )
+        .await;
     assert_eq!(a.status, 201);
     let new_kid = a.body["kid"].as_str().unwrap().to_string();
     assert_eq!(a.body["state"], "current");

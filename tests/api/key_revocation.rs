@@ -115,7 +115,12 @@ async fn revoking_a_retiring_key_leaves_the_current_key_signing(backend: Backend
     let old_token = app.admin_token().await;
     let old_kid = kid_of(&old_token);
     let rotated = app
-        .admin("POST", "/keys/rotate", Some(&old_token), None)
+        .admin(
+            "POST",
+            "/keys/rotate",
+            Some(&old_token),
+            Some(serde_json::json!({"now": true})),
+        )
         .await;
     assert_eq!(rotated.status, 201);
     let current = rotated.body["kid"].as_str().unwrap().to_string();

@@ -37,7 +37,14 @@ async fn a_rotation_on_one_node_is_accepted_at_once_and_signed_with_within_a_sec
         return;
     };
     let old = a.admin_token().await;
-    let rotated = a.admin("POST", "/keys/rotate", Some(&old), None).await;
+    let rotated = a
+        .admin(
+            "POST",
+            "/keys/rotate",
+            Some(&old),
+            Some(serde_json::json!({"now": true})),
+        )
+        .await;
     assert_eq!(rotated.status, 201, "{}", rotated.body);
     let answered = Instant::now();
     let new_kid = rotated.body["kid"].as_str().unwrap().to_string();

@@ -202,7 +202,14 @@ async fn groups_organizations_and_keys_changed_on_one_node_reach_the_others_with
     eprintln!("propagation: organization disabled {took:?}");
     assert!(took <= Duration::from_secs(1));
     // A rotation at a: within a second b signs with the new key.
-    let rotated = a.admin("POST", "/keys/rotate", Some(&admin), None).await;
+    let rotated = a
+        .admin(
+            "POST",
+            "/keys/rotate",
+            Some(&admin),
+            Some(json!({"now": true})),
+        )
+        .await;
     assert_eq!(rotated.status, 201, "{}", rotated.body);
     let kid = rotated.body["kid"].as_str().unwrap().to_string();
     let took = until(|| {

@@ -76,7 +76,7 @@ pub const OPERATIONS: &[(&str, &str, Needs, &[u16])] = &[
     ("put", "/admin/v1/me/password", User, &[404, 422]),
     ("get", "/admin/v1/audit-events", AUDIT_READ, &[]),
     ("get", "/admin/v1/keys", KEYS_WRITE, &[]),
-    ("post", "/admin/v1/keys/rotate", KEYS_WRITE, &[]),
+    ("post", "/admin/v1/keys/rotate", KEYS_WRITE, &[422]),
     ("post", "/admin/v1/keys/{kid}/revoke", KEYS_WRITE, &[404]),
     (
         "get",
