@@ -5,8 +5,8 @@
 #     -e CASTELLAN_ISSUER=https://auth.example.com -v castellan-data:/data castellan
 #
 # The issuer is yours to set (CASTELLAN_ISSUER): it is the URL clients and resource servers
-# use, it goes into every token's `iss`, and the image can't guess it. Without it tokens carry
-# `http://0.0.0.0:8080`, which no verifier will expect. docs/deployment.md has the rest.
+# use, it goes into every token's `iss`, and the image can't guess it. Without it the server
+# refuses to start (an issuer built from 0.0.0.0 reaches no one). docs/deployment.md has the rest.
 
 # A Rust recent enough for the locked dependencies (pin one with --build-arg RUST_VERSION=1.89).
 ARG RUST_VERSION=1

@@ -1,5 +1,6 @@
 //! The application: start-up, the HTTP server, background jobs.
 
+mod announce;
 pub mod health;
 pub mod jobs;
 pub mod limits;
@@ -56,15 +57,26 @@ impl Application {
         let (state, bootstrapped) = actix_web::web::block(move || prepare(settings))
             .await
             .map_err(|e| StartError(e.to_string()))??;
-        if let Some(b) = &bootstrapped {
-            announce_bootstrap(b);
-        }
         let state = web::Data::new(state);
+        if let Some(b) = &bootstrapped {
+            let s = &state.settings;
+            announce::announce(b, s.log_format, &s.master_key_file);
+        }
         let app_state = state.clone();
-        let metrics = web::Data::new(Metrics::new().map_err(|e| StartError(e.to_string()))?);
+        crate::telemetry::set_log_format(state.settings.log_format);
+        let per_client = crate::telemetry::PerClient {
+            enabled: state.settings.metrics.per_client_series,
+            limit: state.settings.metrics.per_client_limit,
+        };
+        let metrics =
+            web::Data::new(Metrics::new(per_client).map_err(|e| StartError(e.to_string()))?);
+        let proxies = crate::telemetry::TrustedProxies::parse(&state.settings.trusted_proxies)
+            .map_err(|e| StartError(format!("trusted_proxies: {e}")))?;
+        let proxies = web::Data::new(proxies);
         let limiter = web::Data::new(RateLimiter::new(&state.settings.rate_limit));
         let sign_in_limits = web::Data::new(crate::domain::people::SignInLimits::default());
-        let (app_metrics, management_metrics) = (metrics.clone(), metrics);
+        let (app_metrics, management_metrics) = (metrics.clone(), metrics.clone());
+        let app_metrics_for_jobs = metrics;
         let admin_guard = web::Data::new(crate::admin::guard(
             &state.issuer,
             &state.settings.admin.audience,
@@ -81,17 +93,12 @@ impl Application {
                 .app_data(app_metrics.clone())
                 .app_data(limiter.clone())
                 .app_data(sign_in_limits.clone())
-                // Innermost first: the caller limits, timing, then the request id, then the
-                // access log around all, so that the log line sees the id in the response.
-                .wrap(middleware::from_fn(limits::body_deadline))
-                .wrap(middleware::from_fn(limits::refuse_over_cap))
-                .wrap(middleware::from_fn(metrics::track_requests))
-                .wrap(middleware::from_fn(metrics::request_id))
-                // The path only (%U): a query string could carry a secret, and secrets never reach logs.
-                .wrap(
-                    middleware::Logger::new("%a \"%U\" %s %Dms rid=%{x-request-id}o")
-                        .exclude("/healthz"),
-                )
+                .app_data(proxies.clone())
+                // Innermost first: the caller limits, then one layer for the request id, the
+                // duration histogram and the access log (the path only: a query string could
+                // carry a secret, and secrets never reach logs).
+                .wrap(middleware::from_fn(limits::callers))
+                .wrap(middleware::from_fn(metrics::observe))
                 .configure(crate::oauth::routes)
                 .configure(health::routes)
                 .app_data(admin_guard.clone())
@@ -104,7 +111,7 @@ impl Application {
         .shutdown_timeout(10)
         .run();
         let management = management_server(state.clone(), management_metrics, management_listener)?;
-        jobs::spawn(state.clone());
+        jobs::spawn(state.clone(), app_metrics_for_jobs);
         jobs::spawn_listener(&state);
         log::info!(
             "castellan listening on {local} (port {port}), management on {management_local}; \
@@ -164,7 +171,7 @@ fn management_server(
         App::new()
             .app_data(state.clone())
             .app_data(metrics.clone())
-            .wrap(middleware::from_fn(metrics::track_requests))
+            .wrap(middleware::from_fn(metrics::observe_management))
             .route("/metrics", web::get().to(metrics::get_metrics))
             .configure(health::routes)
     })

@@ -2,6 +2,7 @@
 //! environment (`CASTELLAN_*`, and `DATABASE_URL`).
 
 mod env;
+mod issuer;
 mod limits;
 mod sections;
 
@@ -15,8 +16,8 @@ use serde::{Deserialize, Serialize};
 pub use env::{is_setting, shape, unknown_variables};
 pub use limits::{is_listen_address, AuditSettings, LimitSettings};
 pub use sections::{
-    AdminSettings, CacheSettings, ConfiguredClient, RateLimitSettings, SigningSettings,
-    TokenSettings,
+    AdminSettings, CacheSettings, ConfiguredClient, LogFormat, MetricsSettings, RateLimitSettings,
+    SigningSettings, TokenSettings,
 };
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
@@ -80,6 +81,15 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// The audit trail.
     pub audit: AuditSettings,
+    /// The log's layout: `text` or `json`.
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// Reverse proxies (CIDRs or addresses) whose `Forwarded` / `X-Forwarded-For` headers are
+    /// believed for the caller's address; empty: the TCP peer is the caller.
+    #[serde(default, deserialize_with = "sections::string_or_list")]
+    pub trusted_proxies: Vec<String>,
+    /// Optional metric series.
+    pub metrics: MetricsSettings,
 }
 
 /// Configuration that can't be used.

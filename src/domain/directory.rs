@@ -57,6 +57,16 @@ impl View<'_> {
         false
     }
 
+    /// Every organization that is disabled, itself or through one above it.
+    pub fn inactive_orgs(&self) -> Vec<String> {
+        self.tree
+            .orgs
+            .keys()
+            .filter(|id| !self.org_active(id))
+            .cloned()
+            .collect()
+    }
+
     /// The grants of one group (None: unknown, e.g. deleted meanwhile).
     pub fn group(&self, id: &str) -> Option<&Grants> {
         self.tree.groups.get(id)

@@ -50,10 +50,12 @@ fn seconds(t: chrono::NaiveDateTime) -> f64 {
 
 /// The list as of `now`. A `jti` leaves it once its token's `exp` plus `leeway` has passed; a
 /// client's entry once `revoked_before` plus the longest token lifetime plus `leeway` has. A
-/// disabled client is listed as revoked before `now`.
+/// disabled client, and every client of a disabled organization (`inactive_orgs`, itself or
+/// through one above it), is listed as revoked before `now`.
 pub fn build(
     conn: &mut DbConnection,
     issuer: &str,
+    inactive_orgs: &[String],
     max_ttl_seconds: i64,
     leeway_seconds: i64,
     now: DateTime<Utc>,
@@ -66,7 +68,7 @@ pub fn build(
         })
         .collect();
     let horizon = now - Duration::seconds(max_ttl_seconds + leeway_seconds);
-    let clients = client_rows::wholesale_revocations(conn, horizon.naive_utc())?
+    let mut clients: Vec<RevokedClient> = client_rows::wholesale_revocations(conn, horizon.naive_utc())?
         .into_iter()
         .filter_map(|(client_id, before, active)| {
             let revoked_before = if active {
@@ -80,6 +82,24 @@ pub fn build(
             })
         })
         .collect();
+    let now_seconds = now.timestamp_micros() as f64 / 1_000_000.0;
+    let mut listed: std::collections::HashMap<String, usize> = clients
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.client_id.clone(), i))
+        .collect();
+    for client_id in client_rows::client_ids_in_orgs(conn, inactive_orgs)? {
+        match listed.get(&client_id) {
+            Some(&i) => clients[i].revoked_before = now_seconds,
+            None => {
+                listed.insert(client_id.clone(), clients.len());
+                clients.push(RevokedClient {
+                client_id,
+                    revoked_before: now_seconds,
+                });
+            }
+        }
+    }
     Ok(RevocationList {
         iss: issuer.to_string(),
         iat: now.timestamp(),

@@ -13,12 +13,14 @@ const MAX_AGE_SECONDS: u32 = 5;
 /// The list, signed with the current key, `typ: revocations+jwt`.
 pub async fn get_revocations(state: web::Data<Core>) -> HttpResponse {
     let s = state.clone();
+    let inactive_orgs = state.directory.view().inactive_orgs();
     let built = state
         .db
         .run(move |conn| {
             revocations::build(
                 conn,
                 &s.issuer,
+                &inactive_orgs,
                 s.settings.token.max_ttl_seconds,
                 s.settings.token.leeway_seconds,
                 Utc::now(),

@@ -276,6 +276,18 @@ pub fn admin_exists(conn: &mut DbConnection) -> StoreResult<bool> {
 
 /// The clients whose tokens are refused wholesale: a bulk revocation after `after`, or
 /// disabled. (client_id, revoked before, active.)
+/// The client_ids of every client in these organizations.
+pub fn client_ids_in_orgs(conn: &mut DbConnection, org_ids: &[String]) -> StoreResult<Vec<String>> {
+    if org_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    clients::table
+        .filter(clients::org_id.eq_any(org_ids))
+        .select(clients::client_id)
+        .load(conn)
+        .map_err(StoreError::from_diesel)
+}
+
 pub fn wholesale_revocations(
     conn: &mut DbConnection,
     after: NaiveDateTime,

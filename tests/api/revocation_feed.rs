@@ -136,4 +136,45 @@ async fn the_revocation_list_carries_revoked_tokens_and_clients_signed(backend: 
     );
 }
 
-on_both_backends!(the_revocation_list_carries_revoked_tokens_and_clients_signed);
+/// A disabled organization's clients (and those of the organizations below it) are listed as
+/// revoked, so that resource servers refuse their tokens too; enabled again, they leave the list.
+async fn a_disabled_organizations_clients_are_listed(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    let vendor = crate::orgs_support::org(&app, &admin, "vendor", None).await;
+    let customer = crate::orgs_support::org(&app, &admin, "customer", Some(&vendor)).await;
+    for (client_id, org) in [("in-vendor", &vendor), ("in-customer", &customer)] {
+        let body = json!({"client_id": client_id, "name": "c", "audiences": [API], "org_id": org});
+        app.api_create_client(&admin, body).await;
+    }
+    let listed = |list: &Value, id: &str| {
+        list["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["client_id"] == id)
+    };
+    let (_, before, _) = feed(&app).await;
+    assert!(!listed(&before, "in-vendor") && !listed(&before, "in-customer"));
+    let off = app
+        .admin("PATCH", "/orgs/vendor", Some(&admin), Some(json!({"active": false})))
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    let (_, during, _) = feed(&app).await;
+    assert!(listed(&during, "in-vendor"), "{during}");
+    assert!(listed(&during, "in-customer"), "the organization below too: {during}");
+    assert!(!listed(&during, ADMIN_ID));
+    let on = app
+        .admin("PATCH", "/orgs/vendor", Some(&admin), Some(json!({"active": true})))
+        .await;
+    assert_eq!(on.status, 200);
+    let (_, after, _) = feed(&app).await;
+    assert!(!listed(&after, "in-vendor"));
+}
+
+on_both_backends!(
+    the_revocation_list_carries_revoked_tokens_and_clients_signed,
+    a_disabled_organizations_clients_are_listed
+);
