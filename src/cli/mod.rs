@@ -3,16 +3,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::Utc;
 use clap::{Parser, Subcommand};
-use serde_json::json;
 
-use crate::app::{self, Application};
-use crate::audit::Actor;
+use crate::app::Application;
 use crate::config::Settings;
-use crate::domain::clients::creation;
-use crate::keys::{self, KeyPolicy};
-use crate::storage::Db;
+use crate::keys::{self, Switch};
+
+pub mod admin;
+mod local;
 
 /// Castellan: an OAuth 2.0 authorization server for machine identities.
 #[derive(Debug, Parser)]
@@ -31,8 +29,14 @@ pub struct Cli {
 pub enum Command {
     /// Start the server.
     Serve,
-    /// Apply pending migrations and exit.
-    Migrate,
+    /// Apply pending migrations and exit. The database must exist: on SQLite the file (and
+    /// Castellan's tables in it), unless --create; on PostgreSQL the database, whose tables are
+    /// created when it has none.
+    Migrate {
+        /// Create the SQLite database, or Castellan's tables in an empty one.
+        #[arg(long)]
+        create: bool,
+    },
     /// Create an admin service account and print its credentials once.
     Bootstrap {
         /// Its display name.
@@ -54,13 +58,30 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The admin API of a running server, over HTTP (docs/cli.md); reads no configuration file.
+    Admin {
+        /// The server, the credentials, and what to do.
+        #[command(flatten)]
+        args: Box<admin::AdminArgs>,
+    },
 }
 
 /// `castellan keys …`.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Make a new signing key current; the old one stays published until its tokens expire.
-    Rotate,
+    /// Publish a new signing key now and switch to it after a delay (default 60 s), so that
+    /// verifiers caching the JWKS hold it first; the old one stays published until its tokens
+    /// expire.
+    Rotate {
+        /// Switch at once (verifiers that cached the JWKS refuse its tokens until they
+        /// refetch); for a compromised key use `keys revoke`.
+        #[arg(long)]
+        now: bool,
+        /// Seconds the new key is published before it signs (0 to 86400).
+        #[arg(long, value_name = "SECONDS", conflicts_with = "now",
+              value_parser = clap::value_parser!(i64).range(0..=keys::MAX_ROTATION_DELAY_SECONDS))]
+        delay: Option<i64>,
+    },
     /// Revoke a (compromised) key: it stops signing and verifying and leaves the JWKS at once;
     /// if it was the current key, a new one takes over. Revoking a revoked key changes nothing.
     Revoke {
@@ -72,25 +93,30 @@ pub enum KeysCommand {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    // The admin client talks to a server over HTTP: it loads no server settings.
+    if let Command::Admin { args } = cli.command {
+        return admin::run(*args, cli.config.as_deref());
+    }
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
     let result = match cli.command {
         Command::Serve => serve(settings),
-        Command::Migrate => migrate(&settings),
+        Command::Migrate { create } => local::migrate(&settings, create),
         Command::Bootstrap {
             name,
             json,
             org,
             create_org,
-        } => bootstrap(&settings, &name, json, org.as_deref(), create_org),
+        } => local::bootstrap(&settings, &name, json, org.as_deref(), create_org),
         Command::Keys {
-            command: KeysCommand::Rotate,
-        } => rotate_keys(&settings),
+            command: KeysCommand::Rotate { now, delay },
+        } => rotation_switch(now, delay).and_then(|switch| local::rotate(&settings, switch)),
         Command::Keys {
             command: KeysCommand::Revoke { kid },
-        } => revoke_key(&settings, &kid),
+        } => local::revoke(&settings, &kid),
+        Command::Admin { .. } => Err("castellan admin is dispatched before the settings".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,109 +138,13 @@ fn serve(settings: Settings) -> Result<(), String> {
     })
 }
 
-fn migrate(settings: &Settings) -> Result<(), String> {
-    let db = Db::open(&settings.database_url).map_err(|e| e.to_string())?;
-    let applied = db.migrate().map_err(|e| e.to_string())?;
-    eprintln!(
-        "castellan: {} database is up to date ({applied} migrations applied)",
-        db.backend_name()
-    );
-    Ok(())
-}
-
-fn bootstrap(
-    settings: &Settings,
-    name: &str,
-    as_json: bool,
-    org: Option<&str>,
-    create_org: bool,
-) -> Result<(), String> {
-    let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
-    let master = app::master_key(settings).map_err(|e| e.to_string())?;
-    let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = Utc::now();
-    let mut client = creation::admin_service_account(None, name, &settings.admin.audience, now);
-    if let Some(slug) = org {
-        client.org_id = creation::org_for_bootstrap(&mut conn, slug, create_org, now)
-            .map_err(|e| e.to_string())?;
+/// When `keys rotate` switches: `--now`, `--delay SECONDS` (0 is now), or the default delay.
+fn rotation_switch(now: bool, delay: Option<i64>) -> Result<Switch, String> {
+    match (now, delay) {
+        (true, _) => Ok(Switch::Now),
+        (false, Some(seconds)) => Switch::after_seconds(seconds).map_err(|e| e.to_string()),
+        (false, None) => Ok(Switch::default()),
     }
-    let created = creation::create(
-        &mut conn,
-        &master,
-        client,
-        None,
-        &crate::domain::clients::ClientRules {
-            max_ttl_seconds: settings.token.max_ttl_seconds,
-            admin_audience: settings.admin.audience.clone(),
-        },
-        &Actor::system(),
-        now,
-    )
-    .map_err(|e| e.to_string())?;
-    let secret = created
-        .secret
-        .map(|(_, plain)| plain)
-        .ok_or("no secret was created")?;
-    if as_json {
-        println!(
-            "{}",
-            json!({"client_id": created.client.client_id, "client_secret": secret})
-        );
-    } else {
-        app::announce_bootstrap(&app::Bootstrapped {
-            client_id: created.client.client_id,
-            client_secret: secret,
-        });
-    }
-    Ok(())
-}
-
-fn rotate_keys(settings: &Settings) -> Result<(), String> {
-    keys::provider::install();
-    let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
-    let master = app::master_key(settings).map_err(|e| e.to_string())?;
-    let policy = KeyPolicy::from_settings(settings).map_err(|e| e.to_string())?;
-    let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = Utc::now();
-    let kid = keys::rotate(&mut conn, &master, &policy, now, &Actor::system())
-        .map_err(|e| e.to_string())?;
-    eprintln!(
-        "castellan: the new signing key is {kid}; running servers sign with it within a second"
-    );
-    Ok(())
-}
-
-fn revoke_key(settings: &Settings, kid: &str) -> Result<(), String> {
-    keys::provider::install();
-    let db = Db::connect(&settings.database_url).map_err(|e| e.to_string())?;
-    let master = app::master_key(settings).map_err(|e| e.to_string())?;
-    let policy = KeyPolicy::from_settings(settings).map_err(|e| e.to_string())?;
-    let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let revocation = keys::revoke(
-        &mut conn,
-        &master,
-        &policy,
-        kid,
-        Utc::now(),
-        &Actor::system(),
-    )
-    .map_err(|e| match e {
-        keys::KeyError::Store(crate::storage::StoreError::NotFound) => {
-            format!("no signing key has the kid {kid}")
-        }
-        other => other.to_string(),
-    })?;
-    if !revocation.revoked_now {
-        eprintln!("castellan: key {kid} was already revoked");
-        return Ok(());
-    }
-    match revocation.replaced_by {
-        Some(new_kid) => eprintln!(
-            "castellan: revoked key {kid}; the new signing key is {new_kid}; running servers drop the old one within a second"
-        ),
-        None => eprintln!("castellan: revoked key {kid}; running servers drop it within a second"),
-    }
-    Ok(())
 }
 
 #[cfg(test)]
