@@ -81,7 +81,19 @@ fn refuse_invisible(field: &str, id: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `id` has the shape of an internal id (a UUID, as every row id and every user id is):
+/// such a client_id or username could name another principal's row, or a user's `sub`.
+fn looks_like_row_id(id: &str) -> bool {
+    id.len() == 36 && uuid::Uuid::try_parse(id).is_ok()
+}
+
 fn refuse_reserved(field: &str, id: &str) -> Result<(), String> {
+    if looks_like_row_id(id) {
+        return Err(format!(
+            "{field} {id:?} has the shape of an internal id (a UUID); internal ids name rows and \
+             users, so no client_id or username may look like one"
+        ));
+    }
     let key = comparison_key(id);
     match RESERVED.iter().find(|r| comparison_key(r) == key) {
         Some(r) => Err(format!("{field} {id:?} is reserved (it stands for {r:?})")),
@@ -253,6 +265,12 @@ mod tests {
             assert!(e.contains("reserved"), "{name}: {e}");
         }
         assert!(check_client_id("System").unwrap_err().contains("reserved"));
+        // CONTRACT (one identifier names one principal): nothing may look like a row or user id.
+        let row_id = "0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b";
+        assert!(check_client_id(row_id).unwrap_err().contains("internal id"));
+        assert!(check_client_id(&row_id.to_uppercase()).is_err());
+        assert!(enforce_username(row_id).unwrap_err().contains("internal id"));
+        assert!(check_client_id("0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6").is_ok());
         assert!(check_client_id("r00t").unwrap_err().contains("reserved"));
         assert!(check_client_id("systems").is_ok());
     }

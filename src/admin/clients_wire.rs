@@ -185,7 +185,7 @@ impl CreateClientRequest {
             id: new_row_id(),
             client_id: self
                 .client_id
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
             name: self.name,
             description: self.description.unwrap_or_default(),
             token_endpoint_auth_method: self

@@ -160,7 +160,7 @@ pub async fn create(
     }
     let now = Utc::now();
     let client_id =
-        page::optional(&draft.client_id).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        page::optional(&draft.client_id).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let client = Client {
         description: draft.description.trim().to_string(),
         scopes: page::words(&draft.scopes),

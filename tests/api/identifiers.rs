@@ -101,19 +101,20 @@ async fn users_and_clients_share_one_identifier_space_by_key(backend: Backend) {
     assert_eq!(s, 201);
     assert_eq!(status(&app, &admin, "clients", "dana").await, 409);
     assert_eq!(status(&app, &admin, "clients", "DANA").await, 409);
-    // A user's id (a user token's `sub`) is an identifier too.
+    // A user's id (a user token's `sub`) can never be a client_id: nothing may have an internal
+    // id's shape.
     let id = user["id"].as_str().unwrap();
-    assert_eq!(status(&app, &admin, "clients", id).await, 409);
+    assert_eq!(status(&app, &admin, "clients", id).await, 422);
     let upper = id.to_uppercase();
-    assert_eq!(status(&app, &admin, "clients", &upper).await, 409);
-    // Deleting frees the username and the id alike.
+    assert_eq!(status(&app, &admin, "clients", &upper).await, 422);
+    // Deleting frees the username; the id's shape stays refused.
     let path = format!("/users/{id}");
     assert_eq!(
         app.admin("DELETE", &path, Some(&admin), None).await.status,
         204
     );
     assert_eq!(status(&app, &admin, "clients", "DANA").await, 201);
-    assert_eq!(status(&app, &admin, "clients", id).await, 201);
+    assert_eq!(status(&app, &admin, "clients", id).await, 422);
 }
 
 async fn invisible_reserved_and_non_ascii_identifiers_are_refused(backend: Backend) {
@@ -139,6 +140,9 @@ async fn invisible_reserved_and_non_ascii_identifiers_are_refused(backend: Backe
         ("clients", "caf\u{e9}", "ASCII"),
         ("clients", "\u{441}vc", "ASCII"),
         ("clients", "svc one", "space"),
+        // A row id's shape: it could name another client's row at /clients/{id}, or a user's sub.
+        ("clients", "0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b", "internal id"),
+        ("users", "0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b", "internal id"),
     ];
     for (kind, id, word) in cases {
         let (s, body) = create(&app, &admin, kind, id).await;
@@ -146,6 +150,11 @@ async fn invisible_reserved_and_non_ascii_identifiers_are_refused(backend: Backe
         let detail = body["detail"].as_str().unwrap();
         assert!(detail.contains(word), "{kind} {id:?}: {detail}");
     }
+    // Not even a real one: another client's row id as a new client_id is refused.
+    let (_, first) = create(&app, &admin, "clients", "first-client").await;
+    let row_id = first["id"].as_str().unwrap();
+    let (s, body) = create(&app, &admin, "clients", row_id).await;
+    assert_eq!(s, 422, "{body}");
     // Nothing impersonates `adm` in the audit trail: only one principal of that name exists.
     let list = app.admin("GET", "/users", Some(&admin), None).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
