@@ -10,8 +10,8 @@
 # (wrk, through token-load.sh) shares the machine's cores with the servers: say so with the figures.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CASTELLAN=${CASTELLAN:?set CASTELLAN to a release build of castellan}
-CEILING=${CEILING:?set CEILING to the bare endpoint binary (see docs/performance.md)}
+CASTELLAN=$(realpath "${CASTELLAN:?set CASTELLAN to a release build of castellan}")
+CEILING=$(realpath "${CEILING:?set CEILING to the bare endpoint binary (see docs/performance.md)}")
 CONCURRENCY=${CONCURRENCY:-"1 16 64 256"}
 ROUNDS=${ROUNDS:-3}
 SECONDS_EACH=${SECONDS_EACH:-10}
@@ -25,10 +25,12 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-(cd "$work" && CASTELLAN_LISTEN=127.0.0.1:18080 CASTELLAN_MANAGEMENT_LISTEN=127.0.0.1:19090 \
+cd "$work"
+CASTELLAN_LISTEN=127.0.0.1:18080 CASTELLAN_MANAGEMENT_LISTEN=127.0.0.1:19090 \
   CASTELLAN_BOOTSTRAP_CLIENT_ID=bench-client CASTELLAN_BOOTSTRAP_CLIENT_SECRET=$SECRET \
-  RUST_LOG=warn "$CASTELLAN" serve > castellan.log 2>&1 & echo $! > castellan.pid)
-C_PID=$(cat "$work/castellan.pid"); pids+=("$C_PID")
+  RUST_LOG=warn "$CASTELLAN" serve > castellan.log 2>&1 &
+C_PID=$!; pids+=("$C_PID")
+cd "$HERE"
 PORT=13100 ALG=ES256 MODE=hmac WORKERS=2 "$CEILING" > "$work/ceiling.log" 2>&1 &
 B_PID=$!; pids+=("$B_PID")
 if [[ $PEER == 1 ]]; then

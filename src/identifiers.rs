@@ -269,7 +269,9 @@ mod tests {
         let row_id = "0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b";
         assert!(check_client_id(row_id).unwrap_err().contains("internal id"));
         assert!(check_client_id(&row_id.to_uppercase()).is_err());
-        assert!(enforce_username(row_id).unwrap_err().contains("internal id"));
+        assert!(enforce_username(row_id)
+            .unwrap_err()
+            .contains("internal id"));
         assert!(check_client_id("0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6").is_ok());
         assert!(check_client_id("r00t").unwrap_err().contains("reserved"));
         assert!(check_client_id("systems").is_ok());

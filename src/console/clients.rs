@@ -159,8 +159,8 @@ pub async fn create(
         return refusal;
     }
     let now = Utc::now();
-    let client_id =
-        page::optional(&draft.client_id).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let client_id = page::optional(&draft.client_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let client = Client {
         description: draft.description.trim().to_string(),
         scopes: page::words(&draft.scopes),

@@ -107,12 +107,14 @@ pub async fn rotate(
     let actor = caller.acting.actor.clone();
     let rotated = core
         .db
-        .run(move |conn| Ok::<_, StoreError>(state.keys.rotate_at(
+        .run(move |conn| {
+            Ok::<_, StoreError>(state.keys.rotate_at(
                 conn,
                 Utc::now(),
                 crate::keys::Switch::default(),
                 &actor,
-            )))
+            ))
+        })
         .await;
     let failure = match rotated {
         Ok(Ok(_)) => return see_other("/console/keys"),

@@ -68,20 +68,21 @@ pub fn build(
         })
         .collect();
     let horizon = now - Duration::seconds(max_ttl_seconds + leeway_seconds);
-    let mut clients: Vec<RevokedClient> = client_rows::wholesale_revocations(conn, horizon.naive_utc())?
-        .into_iter()
-        .filter_map(|(client_id, before, active)| {
-            let revoked_before = if active {
-                seconds(before?)
-            } else {
-                now.timestamp_micros() as f64 / 1_000_000.0
-            };
-            Some(RevokedClient {
-                client_id,
-                revoked_before,
+    let mut clients: Vec<RevokedClient> =
+        client_rows::wholesale_revocations(conn, horizon.naive_utc())?
+            .into_iter()
+            .filter_map(|(client_id, before, active)| {
+                let revoked_before = if active {
+                    seconds(before?)
+                } else {
+                    now.timestamp_micros() as f64 / 1_000_000.0
+                };
+                Some(RevokedClient {
+                    client_id,
+                    revoked_before,
+                })
             })
-        })
-        .collect();
+            .collect();
     let now_seconds = now.timestamp_micros() as f64 / 1_000_000.0;
     let mut listed: std::collections::HashMap<String, usize> = clients
         .iter()
@@ -94,7 +95,7 @@ pub fn build(
             None => {
                 listed.insert(client_id.clone(), clients.len());
                 clients.push(RevokedClient {
-                client_id,
+                    client_id,
                     revoked_before: now_seconds,
                 });
             }

@@ -193,7 +193,11 @@ impl Db {
     /// The pool's size: (connections open, of which idle, the most allowed).
     pub fn pool_state(&self) -> (u32, u32, u32) {
         let state = self.pool.state();
-        (state.connections, state.idle_connections, self.pool.max_size())
+        (
+            state.connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
     }
 
     pub fn backend_name(&self) -> &'static str {

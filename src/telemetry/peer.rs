@@ -138,18 +138,33 @@ mod tests {
             .insert_header(("x-forwarded-for", "1.1.1.1, 203.0.113.7, 10.1.2.3"))
             .to_http_request();
         // From a trusted proxy: the rightmost hop that is not a proxy of ours.
-        assert_eq!(trusted.caller(Some(ip("10.9.9.9")), &req), Some(ip("203.0.113.7")));
+        assert_eq!(
+            trusted.caller(Some(ip("10.9.9.9")), &req),
+            Some(ip("203.0.113.7"))
+        );
         // From anyone else: the peer, whatever the header says.
-        assert_eq!(trusted.caller(Some(ip("198.51.100.1")), &req), Some(ip("198.51.100.1")));
+        assert_eq!(
+            trusted.caller(Some(ip("198.51.100.1")), &req),
+            Some(ip("198.51.100.1"))
+        );
         let forwarded = TestRequest::default()
-            .insert_header(("forwarded", "for=1.1.1.1, for=\"[2001:db8::1]:4711\";proto=https"))
+            .insert_header((
+                "forwarded",
+                "for=1.1.1.1, for=\"[2001:db8::1]:4711\";proto=https",
+            ))
             .insert_header(("x-forwarded-for", "9.9.9.9"))
             .to_http_request();
-        assert_eq!(trusted.caller(Some(ip("192.168.1.1")), &forwarded), Some(ip("2001:db8::1")));
+        assert_eq!(
+            trusted.caller(Some(ip("192.168.1.1")), &forwarded),
+            Some(ip("2001:db8::1"))
+        );
         let hidden = TestRequest::default()
             .insert_header(("forwarded", "for=_hidden"))
             .to_http_request();
-        assert_eq!(trusted.caller(Some(ip("10.0.0.1")), &hidden), Some(ip("10.0.0.1")));
+        assert_eq!(
+            trusted.caller(Some(ip("10.0.0.1")), &hidden),
+            Some(ip("10.0.0.1"))
+        );
         assert!(TrustedProxies::parse(&["10.0.0.0/33"]).is_err());
         assert!(TrustedProxies::parse(&["proxy.example"]).is_err());
     }

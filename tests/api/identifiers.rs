@@ -141,8 +141,16 @@ async fn invisible_reserved_and_non_ascii_identifiers_are_refused(backend: Backe
         ("clients", "\u{441}vc", "ASCII"),
         ("clients", "svc one", "space"),
         // A row id's shape: it could name another client's row at /clients/{id}, or a user's sub.
-        ("clients", "0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b", "internal id"),
-        ("users", "0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b", "internal id"),
+        (
+            "clients",
+            "0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b",
+            "internal id",
+        ),
+        (
+            "users",
+            "0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b",
+            "internal id",
+        ),
     ];
     for (kind, id, word) in cases {
         let (s, body) = create(&app, &admin, kind, id).await;

@@ -23,9 +23,12 @@ fn wait_for(rx: &std::sync::mpsc::Receiver<String>, seen: &mut Vec<String>, need
             continue;
         };
         seen.push(line.clone());
-        let parsed: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
-        if parsed["message"].as_str().is_some_and(|m| m.contains(needle)) {
+        let parsed: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        if parsed["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(needle))
+        {
             return parsed;
         }
     }
@@ -48,7 +51,13 @@ async fn json_logs_are_one_object_per_line_with_the_request_fields_and_no_secret
     let mut lines = Vec::new();
     let listening = wait_for(&rx, &mut lines, "(port ");
     let message = listening["message"].as_str().unwrap().to_string();
-    let port = message.split("(port ").nth(1).unwrap().split(')').next().unwrap();
+    let port = message
+        .split("(port ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap();
     let management = message.split("management on ").nth(1).unwrap();
     let management = management.split([';', ' ']).next().unwrap();
     let base = format!("http://127.0.0.1:{port}");
@@ -70,7 +79,10 @@ async fn json_logs_are_one_object_per_line_with_the_request_fields_and_no_secret
         .to_string();
     let refused = http
         .post(format!("{base}/oauth2/token"))
-        .header("Authorization", basic("log-admin", "wrong-secret-of-some-length"))
+        .header(
+            "Authorization",
+            basic("log-admin", "wrong-secret-of-some-length"),
+        )
         .form(GRANT)
         .send()
         .await
@@ -90,7 +102,13 @@ async fn json_logs_are_one_object_per_line_with_the_request_fields_and_no_secret
         .unwrap();
     assert_eq!(admin.status(), 200);
     for path in ["/readyz", "/healthz"] {
-        assert!(http.get(format!("{base}{path}")).send().await.unwrap().status().is_success());
+        assert!(http
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success());
     }
     // The metrics while we are here: process, build and pool series; one token series.
     let metrics = http
@@ -128,7 +146,10 @@ async fn json_logs_are_one_object_per_line_with_the_request_fields_and_no_secret
             assert!(p[field].is_string(), "{field} missing: {line}");
         }
         for secret in [SECRET, token.as_str(), "leaked-in-a-url", "wrong-secret"] {
-            assert!(!line.contains(secret), "a secret or token in the log: {line}");
+            assert!(
+                !line.contains(secret),
+                "a secret or token in the log: {line}"
+            );
         }
     }
     let access: Vec<&Value> = parsed
@@ -147,15 +168,22 @@ async fn json_logs_are_one_object_per_line_with_the_request_fields_and_no_secret
     // From a trusted proxy: the rightmost address that is not one of ours.
     assert_eq!(issued["ip"], "203.0.113.9");
     assert!(access.iter().any(|p| p["status"] == 401));
-    assert!(access.iter().any(|p| p["status"] == 405 && p["path"] == "/oauth2/token"));
+    assert!(access
+        .iter()
+        .any(|p| p["status"] == 405 && p["path"] == "/oauth2/token"));
     assert!(
-        !access.iter().any(|p| p["path"] == "/readyz" || p["path"] == "/healthz"),
+        !access
+            .iter()
+            .any(|p| p["path"] == "/readyz" || p["path"] == "/healthz"),
         "probes are not logged"
     );
 }
 
 async fn forwarded_addresses_count_only_from_trusted_proxies(backend: Backend) {
-    for (trusted, expected) in [(vec![], "127.0.0.1"), (vec!["127.0.0.0/8".to_string()], "203.0.113.9")] {
+    for (trusted, expected) in [
+        (vec![], "127.0.0.1"),
+        (vec!["127.0.0.0/8".to_string()], "203.0.113.9"),
+    ] {
         let Some(app) = spawn_app_with(backend, |s| {
             s.trusted_proxies = trusted.clone();
             s.rate_limit.per_address_per_second = 1;
@@ -198,7 +226,10 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(backend: Backend) {
         assert_eq!(token("203.0.113.9").await, 429);
         let other = token("198.51.100.7").await;
         if trusted.is_empty() {
-            assert_eq!(other, 429, "without trusted proxies the header is not believed");
+            assert_eq!(
+                other, 429,
+                "without trusted proxies the header is not believed"
+            );
         } else {
             assert_eq!(other, 200, "a forwarded caller has a budget of its own");
         }

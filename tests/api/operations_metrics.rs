@@ -61,9 +61,18 @@ async fn metrics_count_tokens_refusals_requests_and_key_ages(backend: Backend) {
     assert_eq!(app.token_basic(&b, &b_secret, GRANT).await.status(), 200);
     assert_eq!(app.token_basic(&c, &c_secret, GRANT).await.status(), 200);
     let limited = scrape(&app).await;
-    assert_eq!(sample(&limited, issued, &[("client_id", "svc-metrics-b")]), Some(1.0));
-    assert_eq!(sample(&limited, issued, &[("client_id", "_other")]), Some(1.0));
-    assert_eq!(sample(&limited, issued, &[("client_id", "svc-metrics-c")]), None);
+    assert_eq!(
+        sample(&limited, issued, &[("client_id", "svc-metrics-b")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&limited, issued, &[("client_id", "_other")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&limited, issued, &[("client_id", "svc-metrics-c")]),
+        None
+    );
     // Refusals are counted by error code, never by the client_id the caller presented.
     assert!(!text.contains("svc-nobody"), "{text}");
     let refused = "castellan_token_requests_refused_total";

@@ -159,15 +159,28 @@ async fn a_disabled_organizations_clients_are_listed(backend: Backend) {
     let (_, before, _) = feed(&app).await;
     assert!(!listed(&before, "in-vendor") && !listed(&before, "in-customer"));
     let off = app
-        .admin("PATCH", "/orgs/vendor", Some(&admin), Some(json!({"active": false})))
+        .admin(
+            "PATCH",
+            "/orgs/vendor",
+            Some(&admin),
+            Some(json!({"active": false})),
+        )
         .await;
     assert_eq!(off.status, 200, "{}", off.body);
     let (_, during, _) = feed(&app).await;
     assert!(listed(&during, "in-vendor"), "{during}");
-    assert!(listed(&during, "in-customer"), "the organization below too: {during}");
+    assert!(
+        listed(&during, "in-customer"),
+        "the organization below too: {during}"
+    );
     assert!(!listed(&during, ADMIN_ID));
     let on = app
-        .admin("PATCH", "/orgs/vendor", Some(&admin), Some(json!({"active": true})))
+        .admin(
+            "PATCH",
+            "/orgs/vendor",
+            Some(&admin),
+            Some(json!({"active": true})),
+        )
         .await;
     assert_eq!(on.status, 200);
     let (_, after, _) = feed(&app).await;
