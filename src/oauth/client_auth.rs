@@ -128,7 +128,7 @@ pub async fn authenticate_caller(
     now: DateTime<Utc>,
 ) -> Result<Arc<CachedClient>, OAuthError> {
     let auth = client_auth(req, params)?;
-    // The TCP peer: a forwarded-for header is the caller's to write.
+    // The TCP peer, or what a trusted proxy forwarded (a header alone is the caller's to write).
     let peer: Option<IpAddr> = crate::telemetry::caller_ip(req);
     // The same budgets as the token endpoint's: the one limiter the server holds.
     let Some(limits) = req.app_data::<actix_web::web::Data<super::ratelimit::RateLimiter>>() else {
