@@ -103,11 +103,7 @@ pub enum ClientsCommand {
 pub async fn run(api: &mut Api, out: Output, cmd: ClientsCommand) -> Result<(), Failure> {
     match cmd {
         ClientsCommand::List { org, page } => {
-            let mut query = Vec::new();
-            org.push(&mut query);
-            page.push(&mut query);
-            let answer = api.get(&["clients"], &query).await?;
-            output::show(out, &answer, |v| output::list(v, COLUMNS))
+            output::list_collection(api, out, "clients", &org, &page, COLUMNS).await
         }
         ClientsCommand::Get { client } => {
             let answer = api.get(&["clients", &client], &[]).await?;

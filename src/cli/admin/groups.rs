@@ -115,11 +115,7 @@ pub async fn run(api: &mut Api, out: Output, cmd: GroupsCommand) -> Result<(), F
     let one = |v: &serde_json::Value| output::record(v, FIRST);
     match cmd {
         GroupsCommand::List { org, page } => {
-            let mut query = Vec::new();
-            org.push(&mut query);
-            page.push(&mut query);
-            let answer = api.get(&["groups"], &query).await?;
-            output::show(out, &answer, |v| output::list(v, COLUMNS))
+            output::list_collection(api, out, "groups", &org, &page, COLUMNS).await
         }
         GroupsCommand::Get { group } => {
             let answer = api.get(&["groups", &group], &[]).await?;

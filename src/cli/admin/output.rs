@@ -127,6 +127,23 @@ pub fn record(v: &Value, first: &[&str]) -> String {
     text
 }
 
+/// `GET /admin/v1/{collection}` with the organization filter and paging, printed as a table of
+/// `columns` or as JSON: the one shape every list command shares.
+pub async fn list_collection(
+    api: &mut super::http::Api,
+    out: Output,
+    collection: &str,
+    org: &super::fields::OrgFilter,
+    page: &super::fields::PageArgs,
+    columns: &[Column],
+) -> Result<(), Failure> {
+    let mut query = Vec::new();
+    org.push(&mut query);
+    page.push(&mut query);
+    let answer = api.get(&[collection], &query).await?;
+    show(out, &answer, |v| list(v, columns))
+}
+
 /// Prints an answer: raw JSON, or `human` applied to its body.
 pub fn show(
     out: Output,

@@ -145,11 +145,7 @@ pub async fn run(api: &mut Api, out: Output, cmd: UsersCommand) -> Result<(), Fa
     let one = |v: &Value| output::record(v, FIRST);
     match cmd {
         UsersCommand::List { org, page } => {
-            let mut query = Vec::new();
-            org.push(&mut query);
-            page.push(&mut query);
-            let answer = api.get(&["users"], &query).await?;
-            output::show(out, &answer, |v| output::list(v, COLUMNS))
+            output::list_collection(api, out, "users", &org, &page, COLUMNS).await
         }
         UsersCommand::Get { user } => {
             let answer = api.get(&["users", &user], &[]).await?;
