@@ -97,6 +97,9 @@ pub async fn refresh(state: &web::Data<Core>) {
             let leeway = chrono::Duration::seconds(s.settings.token.leeway_seconds.max(0));
             let now = Utc::now();
             crate::storage::revoked::purge_expired(conn, (now - leeway).naive_utc())?;
+            // A deleted client's last token has expired by then.
+            let longest = chrono::Duration::seconds(s.settings.token.max_ttl_seconds.max(0));
+            crate::storage::revoked::purge_deleted(conn, (now - longest - leeway).naive_utc())?;
             // Rows are kept until the assertion's exp plus its leeway: none here is still usable.
             crate::storage::used_assertions::purge_expired(conn, now.naive_utc())?;
             let purged = crate::audit::purge_expired(conn, s.settings.audit.retention_days, now)?;

@@ -68,39 +68,26 @@ pub fn build(
         })
         .collect();
     let horizon = now - Duration::seconds(max_ttl_seconds + leeway_seconds);
-    let mut clients: Vec<RevokedClient> =
-        client_rows::wholesale_revocations(conn, horizon.naive_utc())?
-            .into_iter()
-            .filter_map(|(client_id, before, active)| {
-                let revoked_before = if active {
-                    seconds(before?)
-                } else {
-                    now.timestamp_micros() as f64 / 1_000_000.0
-                };
-                Some(RevokedClient {
-                    client_id,
-                    revoked_before,
-                })
-            })
-            .collect();
     let now_seconds = now.timestamp_micros() as f64 / 1_000_000.0;
-    let mut listed: std::collections::HashMap<String, usize> = clients
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.client_id.clone(), i))
-        .collect();
-    for client_id in client_rows::client_ids_in_orgs(conn, inactive_orgs)? {
-        match listed.get(&client_id) {
-            Some(&i) => clients[i].revoked_before = now_seconds,
-            None => {
-                listed.insert(client_id.clone(), clients.len());
-                clients.push(RevokedClient {
-                    client_id,
-                    revoked_before: now_seconds,
-                });
-            }
+    let mut clients = Listed::default();
+    for (client_id, before, active) in
+        client_rows::wholesale_revocations(conn, horizon.naive_utc())?
+    {
+        match (active, before) {
+            (false, _) => clients.put(client_id, now_seconds),
+            (true, Some(before)) => clients.put(client_id, seconds(before)),
+            (true, None) => {}
         }
     }
+    for client_id in client_rows::client_ids_in_orgs(conn, inactive_orgs)? {
+        clients.put(client_id, now_seconds);
+    }
+    // Deleted clients, until their last token has expired. A client of the same client_id made
+    // since is untouched: its tokens were issued after the deletion.
+    for (client_id, deleted_at) in revoked::deleted_since(conn, horizon.naive_utc())? {
+        clients.put(client_id, seconds(deleted_at));
+    }
+    let clients = clients.list;
     Ok(RevocationList {
         iss: issuer.to_string(),
         iat: now.timestamp(),
@@ -108,4 +95,29 @@ pub fn build(
         jtis,
         clients,
     })
+}
+
+/// The clients listed so far, one entry each, with the latest instant any reason gives.
+#[derive(Default)]
+struct Listed {
+    list: Vec<RevokedClient>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Listed {
+    fn put(&mut self, client_id: String, revoked_before: f64) {
+        match self.index.get(&client_id) {
+            Some(&i) => {
+                let entry = &mut self.list[i];
+                entry.revoked_before = entry.revoked_before.max(revoked_before);
+            }
+            None => {
+                self.index.insert(client_id.clone(), self.list.len());
+                self.list.push(RevokedClient {
+                    client_id,
+                    revoked_before,
+                });
+            }
+        }
+    }
 }

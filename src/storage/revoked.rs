@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::revoked_tokens;
+use super::schema::{deleted_clients, revoked_tokens};
 use super::{DbConnection, StoreError, StoreResult};
 
 /// Records a revoked `jti`. `true` when this call revoked it, `false` when it already was
@@ -71,5 +71,40 @@ pub fn live(
         .order(revoked_tokens::expires_at.asc())
         .select((revoked_tokens::jti, revoked_tokens::expires_at))
         .load(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// Records a client's deletion: the revocation list names it until its last token has expired.
+pub fn client_deleted(
+    conn: &mut DbConnection,
+    client_id: &str,
+    at: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::insert_into(deleted_clients::table)
+        .values((
+            deleted_clients::client_id.eq(client_id),
+            deleted_clients::deleted_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+        .map_err(StoreError::from_diesel)
+}
+
+/// Clients deleted after `after`, with the time of their deletion.
+pub fn deleted_since(
+    conn: &mut DbConnection,
+    after: NaiveDateTime,
+) -> StoreResult<Vec<(String, NaiveDateTime)>> {
+    deleted_clients::table
+        .filter(deleted_clients::deleted_at.gt(after))
+        .select((deleted_clients::client_id, deleted_clients::deleted_at))
+        .load(conn)
+        .map_err(StoreError::from_diesel)
+}
+
+/// Drops deletion records older than `before`; returns how many.
+pub fn purge_deleted(conn: &mut DbConnection, before: NaiveDateTime) -> StoreResult<usize> {
+    diesel::delete(deleted_clients::table.filter(deleted_clients::deleted_at.lt(before)))
+        .execute(conn)
         .map_err(StoreError::from_diesel)
 }

@@ -136,6 +136,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    deleted_clients (client_id, deleted_at) {
+        client_id -> Text,
+        deleted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     revoked_tokens (jti) {
         jti -> Text,
         client_pk -> Text,
@@ -233,6 +240,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     audit_events,
     revoked_tokens,
+    deleted_clients,
     used_assertions,
     organizations,
     groups,

@@ -187,7 +187,50 @@ async fn a_disabled_organizations_clients_are_listed(backend: Backend) {
     assert!(!listed(&after, "in-vendor"));
 }
 
+/// A deleted client stays listed, as revoked at its deletion, until its last token has expired:
+/// offline verifiers would otherwise accept its tokens until then. A client made again under the
+/// same client_id is untouched (its tokens come after).
+async fn a_deleted_client_stays_listed_until_its_tokens_expire(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    let body = json!({"client_id": "gone", "name": "g", "audiences": [API]});
+    app.api_create_client(&admin, body.clone()).await;
+    let (_, before, _) = feed(&app).await;
+    let entry = |list: &Value| {
+        list["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["client_id"] == "gone")
+            .cloned()
+    };
+    assert!(entry(&before).is_none());
+    let at = chrono::Utc::now().timestamp_micros() as f64 / 1_000_000.0;
+    let deleted = app
+        .admin("DELETE", "/clients/gone", Some(&admin), None)
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let (_, after, _) = feed(&app).await;
+    let listed = entry(&after).expect("the deleted client is listed");
+    let when = listed["revoked_before"].as_f64().unwrap();
+    assert!((when - at).abs() < 5.0, "{when} vs {at}");
+    // Made again: listed once, still as of the deletion, so its new tokens pass.
+    app.api_create_client(&admin, body).await;
+    let (_, again, _) = feed(&app).await;
+    let entries: Vec<_> = again["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["client_id"] == "gone")
+        .collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["revoked_before"].as_f64().unwrap(), when);
+}
+
 on_both_backends!(
     the_revocation_list_carries_revoked_tokens_and_clients_signed,
-    a_disabled_organizations_clients_are_listed
+    a_disabled_organizations_clients_are_listed,
+    a_deleted_client_stays_listed_until_its_tokens_expire
 );

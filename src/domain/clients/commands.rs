@@ -132,6 +132,8 @@ impl ClientService {
             keep_last_admin(conn, |conn| {
                 let (before, _) = target(conn, &id, &acting, Configured::Refuse)?;
                 client_rows::delete(conn, &before.id)?;
+                // Offline verifiers keep accepting its tokens unless the revocation list names it.
+                crate::storage::revoked::client_deleted(conn, &before.client_id, now.naive_utc())?;
                 audit::record(
                     conn,
                     &acting.actor,
