@@ -281,6 +281,23 @@ async fn the_admin_api_shows_each_secrets_last_four_and_no_more(backend: Backend
     let by_id = |id: &Value| items.iter().find(|s| &s["id"] == id).unwrap().clone();
     assert_eq!(by_id(&body["client_secret_id"])["last_four"], end(&first));
     assert_eq!(by_id(&added.body["id"])["last_four"], end(&second));
+    // The audit event of the new secret carries the same four, so a leak leads to who made it.
+    let events = app
+        .admin(
+            "GET",
+            "/audit-events?action=secret.created",
+            Some(&admin),
+            None,
+        )
+        .await;
+    let made = events.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["details"]["secret_id"] == added.body["id"])
+        .cloned()
+        .expect("the secret.created event");
+    assert_eq!(made["details"]["last_four"], end(&second));
     // Never more than four characters of either.
     let text = serde_json::to_string(&items).unwrap();
     for s in [&first, &second] {

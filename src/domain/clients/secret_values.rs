@@ -192,7 +192,9 @@ pub fn record_created(
         actor,
         "secret.created",
         target,
-        serde_json::json!({"secret_id": row.id, "name": row.name, "expires_at": expires_at}),
+        // The last four characters let a leaked value be matched to this event, as to the secret.
+        serde_json::json!({"secret_id": row.id, "name": row.name, "expires_at": expires_at,
+                           "last_four": row.last_four}),
         now,
     )
 }
