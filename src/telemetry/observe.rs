@@ -46,24 +46,16 @@ pub async fn observe(
     let id = request_id_of(&req);
     let header = HeaderValue::from_str(&id).ok();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let result = with_id(id.clone(), next.call(req)).await;
+    // The id moves into the task-local; the access line reads it back from the header value.
+    let result = with_id(id, next.call(req)).await;
     let seconds = started.elapsed().as_secs_f64();
-    let mut res = match result {
-        Ok(res) => res,
-        Err(e) => {
-            if let Some(metrics) = metrics {
-                metrics.observe("other", e.as_response_error().status_code(), seconds);
-            }
-            return Err(e);
-        }
-    };
-    if let Some(metrics) = metrics {
-        metrics.observe(&endpoint_label(res.request()), res.status(), seconds);
-    }
+    record(metrics, &result, seconds);
+    let mut res = result?;
     if log::log_enabled!(target: ACCESS_TARGET, log::Level::Info)
         && !QUIET.contains(&res.request().path())
     {
-        access_line(&res, &id, seconds);
+        let id = header.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("");
+        access_line(&res, id, seconds);
     }
     if let Some(value) = header {
         res.headers_mut()
@@ -99,12 +91,19 @@ pub async fn observe_management(
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let result = next.call(req).await;
-    if let Some(metrics) = metrics {
-        let seconds = started.elapsed().as_secs_f64();
-        match &result {
-            Ok(res) => metrics.observe(&endpoint_label(res.request()), res.status(), seconds),
-            Err(e) => metrics.observe("other", e.as_response_error().status_code(), seconds),
-        }
-    }
+    record(metrics, &result, started.elapsed().as_secs_f64());
     result
+}
+
+/// The duration histogram's observation of one answer (or of an error that became one).
+fn record<B>(
+    metrics: Option<web::Data<Metrics>>,
+    result: &Result<ServiceResponse<B>, actix_web::Error>,
+    seconds: f64,
+) {
+    let Some(metrics) = metrics else { return };
+    match result {
+        Ok(res) => metrics.observe(&endpoint_label(res.request()), res.status(), seconds),
+        Err(e) => metrics.observe("other", e.as_response_error().status_code(), seconds),
+    }
 }
